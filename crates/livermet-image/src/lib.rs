@@ -1,0 +1,1 @@
+//! livermet-image (see DESIGN.md, Layout).

@@ -1,0 +1,1 @@
+//! livermet-model (see DESIGN.md, Layout).

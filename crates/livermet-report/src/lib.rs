@@ -1,0 +1,1 @@
+//! livermet-report (see DESIGN.md, Layout).

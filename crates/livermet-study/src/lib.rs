@@ -1,0 +1,1 @@
+//! livermet-study (see DESIGN.md, Layout).

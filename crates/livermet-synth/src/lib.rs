@@ -1,0 +1,1 @@
+//! livermet-synth (see DESIGN.md, Layout).

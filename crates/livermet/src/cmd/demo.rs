@@ -1,0 +1,10 @@
+//! `livermet demo` (scaffold: the synth helper replaces this file).
+
+use std::process::ExitCode;
+
+#[derive(clap::Args, Debug)]
+pub struct Args {}
+
+pub fn run(_args: Args) -> anyhow::Result<ExitCode> {
+    anyhow::bail!("`livermet demo` is not built yet")
+}
