@@ -1,6 +1,19 @@
 //! livermet-cohort: the cohort CSV (DESIGN.md, "Files") parsed into typed patients, its
-//! validation, and stratified patient-level folds.
+//! validation (every problem listed at once), and stratified patient-level folds.
 
+mod error;
+pub mod folds;
+mod images;
+mod parse;
+pub mod patient;
 pub mod record;
+pub mod validate;
 
-pub use record::{CohortRecord, COLUMNS, IMAGE_COLUMNS};
+pub use error::CohortError;
+pub use folds::{FoldAssignment, stratified_folds};
+pub use patient::{CLINICAL_FEATURES, Clinical, ImagePaths, Patient, Sex};
+pub use record::{COLUMNS, CohortRecord, IMAGE_COLUMNS};
+pub use validate::{
+    Cohort, CohortReport, Problem, ValidateOptions, read_cohort, validate_cohort,
+    validate_cohort_with_progress,
+};

@@ -4,8 +4,20 @@ use serde::{Deserialize, Serialize};
 
 /// The cohort CSV's columns, in the order livermet writes them.
 pub const COLUMNS: [&str; 14] = [
-    "patient_id", "centre", "slm", "sex", "age", "tumor_distance_cm", "cea_ng_ml", "ca199_u_ml",
-    "t2", "t1", "t1ce", "dwi", "adc", "roi",
+    "patient_id",
+    "centre",
+    "slm",
+    "sex",
+    "age",
+    "tumor_distance_cm",
+    "cea_ng_ml",
+    "ca199_u_ml",
+    "t2",
+    "t1",
+    "t1ce",
+    "dwi",
+    "adc",
+    "roi",
 ];
 
 /// The image columns: each cell is a path relative to the CSV (a NIfTI file or a DICOM folder).
