@@ -1,0 +1,161 @@
+//! `prepare`: every patient of a cohort to a folder of model-ready data on the T2 grid.
+//!
+//! Per patient `DIR/<patient_id>/` holds `channels.nii.gz` (4D: T2, T1, T1CE, DWI at the highest
+//! b, ADC; z-scored; opens in ITK-SNAP), `roi.nii.gz` (the tumour mask), `transforms.json` (what
+//! registration found), `manifest.json` (the tumour slices and patch centres,
+//! [`PatchManifest`]) and `prepared.json` (settings, input fingerprint, statistics). A patient
+//! already prepared with the same settings and unchanged inputs is skipped. Each patient's
+//! folder is written under a temporary name and renamed into place, so a killed run never leaves
+//! a half-written patient.
+
+use std::path::{Path, PathBuf};
+
+use livermet_cohort::Patient;
+use livermet_image::register::RegistrationOptions;
+use livermet_image::{AdcOptions, PatchManifest};
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::StudyError;
+use crate::prepare_patient::{fingerprint, prepare_patient};
+
+/// Everything that changes what `prepare` writes. Saved per patient; a change re-prepares.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PrepareSettings {
+    /// Format version of the prepared folder.
+    pub format: u32,
+    /// Rigid registration of T1, T1CE and DWI (b = 0) onto T2.
+    pub registration: RegistrationOptions,
+    /// b-values within this many s/mm² form one shell (ADC fit).
+    pub shell_tolerance: f64,
+    /// Average a shell geometrically instead of arithmetically.
+    pub geometric_mean: bool,
+    /// At most this many tumour slices per patient (the middle ones): the paper's 5.
+    pub max_slices: usize,
+    /// Patch side in pixels: the paper's 112.
+    pub patch_size: usize,
+}
+
+impl Default for PrepareSettings {
+    fn default() -> Self {
+        Self {
+            format: 1,
+            registration: RegistrationOptions::default(),
+            shell_tolerance: AdcOptions::default().shell_tolerance,
+            geometric_mean: false,
+            max_slices: 5,
+            patch_size: 112,
+        }
+    }
+}
+
+/// What `prepared.json` records for one patient.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PreparedPatient {
+    pub patient_id: String,
+    pub settings: PrepareSettings,
+    /// Input files with sizes and modification times: a changed input re-prepares.
+    pub inputs: Vec<(String, u64, u64)>,
+    /// True when ADC was computed from the DWI (not given in the CSV).
+    pub adc_computed: bool,
+    /// ADC voxels where the DWI signal was not positive (set to 0).
+    pub adc_nonpositive_voxels: usize,
+    /// Per channel (T2, T1, T1CE, DWI, ADC): mean and SD over the body used by the z-score.
+    pub zscore: Vec<(String, f64, f64)>,
+    /// Voxels in the body mask.
+    pub body_voxels: usize,
+    pub manifest: PatchManifest,
+    /// Wall time of this patient's preparation.
+    pub seconds: f64,
+}
+
+/// The outcome of preparing a cohort.
+#[derive(Debug, Default)]
+pub struct PrepareReport {
+    /// Patients prepared in this run.
+    pub prepared: Vec<String>,
+    /// Patients already prepared with the same settings and inputs.
+    pub skipped: Vec<String>,
+    /// Patients that failed, with the one-line reason; the others went on.
+    pub failed: Vec<(String, String)>,
+}
+
+/// The folder of one patient's prepared data (IDs are made path-safe).
+pub fn prepared_dir(out: &Path, patient_id: &str) -> PathBuf {
+    let safe: String = patient_id
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "._-".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    out.join(safe)
+}
+
+/// Prepare every patient (in parallel), calling `tick()` after each. Failures are collected,
+/// not fatal: one bad patient does not stop the cohort.
+pub fn prepare_cohort(
+    patients: &[Patient],
+    out: &Path,
+    settings: &PrepareSettings,
+    tick: &(dyn Fn() + Sync),
+) -> Result<PrepareReport, StudyError> {
+    std::fs::create_dir_all(out).map_err(|e| StudyError::File {
+        path: out.to_path_buf(),
+        reason: format!("cannot create: {e}"),
+    })?;
+    let results: Vec<(String, Result<bool, StudyError>)> = patients
+        .par_iter()
+        .map(|p| {
+            let r = prepare_if_needed(p, out, settings);
+            tick();
+            (p.id.clone(), r)
+        })
+        .collect();
+    let mut report = PrepareReport::default();
+    for (id, r) in results {
+        match r {
+            Ok(true) => report.prepared.push(id),
+            Ok(false) => report.skipped.push(id),
+            Err(e) => report.failed.push((id, e.to_string())),
+        }
+    }
+    Ok(report)
+}
+
+/// Prepare one patient unless its folder already holds the same settings and inputs.
+/// Returns whether work was done.
+fn prepare_if_needed(
+    p: &Patient,
+    out: &Path,
+    settings: &PrepareSettings,
+) -> Result<bool, StudyError> {
+    let dir = prepared_dir(out, &p.id);
+    let inputs = fingerprint(p)?;
+    if let Ok(text) = std::fs::read_to_string(dir.join("prepared.json")) {
+        if let Ok(prev) = serde_json::from_str::<PreparedPatient>(&text) {
+            if prev.settings == *settings && prev.inputs == inputs {
+                return Ok(false);
+            }
+        }
+    }
+    prepare_patient(p, &dir, settings, inputs)?;
+    Ok(true)
+}
+
+/// Read a prepared patient's record (`prepared.json`).
+pub fn load_prepared(out: &Path, patient_id: &str) -> Result<PreparedPatient, StudyError> {
+    let path = prepared_dir(out, patient_id).join("prepared.json");
+    let text = std::fs::read_to_string(&path).map_err(|e| StudyError::File {
+        path: path.clone(),
+        reason: format!("{e}: run `livermet prepare` first"),
+    })?;
+    serde_json::from_str(&text).map_err(|e| StudyError::File {
+        path,
+        reason: format!("not a prepared.json: {e}"),
+    })
+}
