@@ -1,13 +1,61 @@
 //! livermet-io: the [`Volume`] type and its NIfTI and DICOM readers and writers.
 //!
 //! Entry points (all paths; errors are [`IoError`], each naming the file):
-//! - [`read_volume`]: a NIfTI file (.nii/.nii.gz, NIfTI-1 or -2) or a folder holding one DICOM series,
-//!   3D or 4D, intensities after scl_slope/inter (NIfTI) or RescaleSlope/Intercept (DICOM).
+//! - [`read_volume`]: a NIfTI file (.nii/.nii.gz, NIfTI-1 or -2, either byte order) or a folder
+//!   holding one DICOM series, 3D or 4D, intensities after scl_slope/inter (NIfTI) or
+//!   RescaleSlope/Intercept (DICOM), affine in RAS mm (NIfTI: chosen as nibabel does).
 //! - [`read_dwi`]: a 4D DWI and its b-values (FSL `.bval` beside a NIfTI, or DICOM tags).
-//! - [`write_nifti`]: float32 NIfTI-1 (gzip when the name ends in .gz), written atomically.
-//! - [`write_bvals`]: an FSL `.bval` file.
+//! - [`write_nifti`] / [`write_nifti_as`]: NIfTI-1 (gzip when the name ends in .gz), atomically.
+//! - [`read_bvals`] / [`write_bvals`]: FSL `.bval` files.
 //! - [`write_dicom_series`]: one DICOM file per slice (per frame for 4D) into a folder.
+//! - [`image_info`] / [`orientation_code`]: what `livermet image info` prints.
+//!
+//! No function here puts a patient-identifying DICOM value (name, ID, birth date, UID) into a
+//! returned value or an error message.
 
+mod atomic;
+mod bvals;
+mod dicom_read;
+mod dicom_tags;
+mod dicom_write;
+mod error;
+mod info;
+mod linalg;
+mod nifti_header;
+mod nifti_read;
+mod nifti_write;
 pub mod volume;
 
+use std::path::Path;
+
+pub use bvals::{Dwi, bval_path_for, read_bvals, read_dwi, write_bvals};
+pub use dicom_read::is_dicom_dir;
+pub use dicom_write::{DicomSeriesOptions, write_dicom_series};
+pub use error::IoError;
+pub use info::{ImageInfo, image_info, orientation_code};
+pub use nifti_write::{StoredType, write_nifti, write_nifti_as};
 pub use volume::{Affine, Grid, IDENTITY, Volume, apply_affine, invert_affine, mat4_mul};
+
+/// Read an image: a NIfTI file (.nii or .nii.gz; NIfTI-1 or NIfTI-2; either byte order) or a
+/// folder holding one DICOM series. 3D or 4D ([`Volume::frames`]).
+pub fn read_volume(path: &Path) -> Result<Volume, IoError> {
+    if path.is_dir() {
+        return Ok(dicom_read::read_dicom_series(path)?.volume);
+    }
+    Ok(read_nifti_file(path)?.0)
+}
+
+/// A NIfTI file by name (.nii / .nii.gz, any case), with its header fields.
+pub(crate) fn read_nifti_file(path: &Path) -> Result<(Volume, nifti_header::NiftiFields), IoError> {
+    if !path.exists() {
+        return Err(IoError::NotFound { path: path.into() });
+    }
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().to_lowercase())
+        .unwrap_or_default();
+    if !(name.ends_with(".nii") || name.ends_with(".nii.gz")) {
+        return Err(IoError::UnknownFormat { path: path.into() });
+    }
+    nifti_read::read_nifti(path)
+}
