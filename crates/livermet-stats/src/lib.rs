@@ -3,6 +3,18 @@
 //!
 //! Outcomes are `&[bool]` (true = event, SLM); scores and predictors are `f64`.
 
+pub mod bootstrap;
+pub mod calibration;
+pub mod dca;
+pub mod delong;
+pub mod describe;
 pub mod error;
+pub mod hypothesis;
+mod linalg;
+pub mod logistic;
+pub mod roc;
+pub mod stepwise;
+pub mod table1;
+pub mod thresholds;
 
 pub use error::StatsError;

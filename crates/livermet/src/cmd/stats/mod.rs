@@ -1,6 +1,11 @@
 //! `livermet stats ...`: one file per subcommand; `data.rs` reads the CSV they share.
 
+pub mod calibration;
 pub mod data;
+pub mod dca;
+pub mod logistic;
+pub mod roc;
+pub mod table1;
 
 use std::process::ExitCode;
 
@@ -8,13 +13,24 @@ use clap::Subcommand;
 
 #[derive(Subcommand, Debug)]
 pub enum StatsCommand {
-    /// Placeholder until the first stats subcommand lands (remove when one exists).
-    #[command(hide = true)]
-    Pending,
+    /// Logistic regression: Wald/LR inference, drop tests, univariable screen, backward stepwise.
+    Logistic(logistic::Args),
+    /// Calibration: intercept, slope, Brier, binned curve, Hosmer-Lemeshow.
+    Calibration(calibration::Args),
+    /// ROC: AUC with DeLong CI, paired DeLong tests, bootstrap CI, threshold metrics.
+    Roc(roc::Args),
+    /// Decision curves: net benefit and net interventions avoided (as dcurves).
+    Dca(dca::Args),
+    /// Table 1: each variable per group and in total, with the test used named in its row.
+    Table1(table1::Args),
 }
 
 pub fn run(cmd: StatsCommand) -> anyhow::Result<ExitCode> {
     match cmd {
-        StatsCommand::Pending => anyhow::bail!("no stats subcommand is built yet"),
+        StatsCommand::Logistic(a) => logistic::run(a),
+        StatsCommand::Calibration(a) => calibration::run(a),
+        StatsCommand::Roc(a) => roc::run(a),
+        StatsCommand::Dca(a) => dca::run(a),
+        StatsCommand::Table1(a) => table1::run(a),
     }
 }

@@ -1,0 +1,193 @@
+//! Backward stepwise elimination by likelihood ratio (SPSS `METHOD=BSTEP(LR)`) and the paper's
+//! two-stage selection of the clinical-factor (CF) model: a univariable screen at p < 0.1, then
+//! backward stepwise on the survivors with removal at p > 0.10.
+
+use serde::Serialize;
+
+use crate::StatsError;
+use crate::logistic::{
+    Design, DropTest, FitOptions, LogisticFit, UnivariableFit, drop_tests, fit_terms, term_indices,
+    univariable_fits,
+};
+
+/// One elimination: the predictor removed and its likelihood-ratio test at that step.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Step {
+    /// The predictor removed.
+    pub removed: String,
+    /// `2 (l_before - l_after)`.
+    pub chi2: f64,
+    /// The predictor's number of columns.
+    pub df: usize,
+    /// `P(chi2_df >= chi2)`, the largest among the predictors in the model, and above `p_remove`.
+    pub p: f64,
+}
+
+/// The path and end point of a backward elimination.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Stepwise {
+    /// The removal threshold used.
+    pub p_remove: f64,
+    /// Eliminations in order.
+    pub steps: Vec<Step>,
+    /// Predictors left, in their original order.
+    pub final_predictors: Vec<String>,
+    /// The model on `final_predictors` (intercept only when none is left).
+    pub fit: LogisticFit,
+    /// Drop-one LR tests of the final model (all with `p <= p_remove`).
+    pub drop_tests: Vec<DropTest>,
+}
+
+/// Backward elimination by likelihood ratio from the model on `predictors`: while the model has
+/// predictors, compute each one's drop test `2 (l_model - l_model_without_it)`; if the largest
+/// p exceeds `p_remove` remove that predictor (the first listed among equal p) and refit, else
+/// stop. SPSS's default `p_remove` is 0.10. Every model is fitted on the same subjects.
+pub fn backward_stepwise_lr(
+    design: &Design,
+    y: &[bool],
+    predictors: &[&str],
+    p_remove: f64,
+    opts: &FitOptions,
+) -> Result<Stepwise, StatsError> {
+    if !(0.0..=1.0).contains(&p_remove) {
+        return Err(StatsError::InvalidValue(format!(
+            "p_remove = {p_remove} is not in [0, 1]"
+        )));
+    }
+    let mut terms = term_indices(design, predictors)?;
+    let mut steps = Vec::new();
+    loop {
+        let fit = fit_terms(design, y, &terms, opts)?;
+        let tests = drop_tests(design, y, &fit, opts)?;
+        let worst = tests
+            .iter()
+            .enumerate()
+            .fold(None::<(usize, &DropTest)>, |best, (i, t)| match best {
+                Some((_, b)) if b.p >= t.p => best,
+                _ => Some((i, t)),
+            });
+        match worst {
+            Some((i, t)) if t.p > p_remove => {
+                steps.push(Step {
+                    removed: t.name.clone(),
+                    chi2: t.chi2,
+                    df: t.df,
+                    p: t.p,
+                });
+                terms.remove(i);
+            }
+            _ => {
+                return Ok(Stepwise {
+                    p_remove,
+                    steps,
+                    final_predictors: fit.predictor_names(),
+                    fit,
+                    drop_tests: tests,
+                });
+            }
+        }
+    }
+}
+
+/// Which univariable p screens candidates in [`cf_model_selection`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum ScreenTest {
+    /// The (joint) Wald p of the candidate's coefficient(s), the p that SPSS prints in
+    /// "Variables in the Equation" of a one-predictor model, which is what clinical papers report
+    /// as the univariable p. The default.
+    Wald,
+    /// The likelihood-ratio p of the one-predictor model against the intercept-only model.
+    LikelihoodRatio,
+}
+
+/// Settings of [`cf_model_selection`]; the default is the paper's procedure.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CfSelection {
+    /// Candidates with univariable `p < screen_p` go on (paper: 0.1).
+    pub screen_p: f64,
+    /// Which univariable p (default Wald, as SPSS reports it).
+    pub screen_test: ScreenTest,
+    /// Backward elimination removes while `p > p_remove` (paper and SPSS: 0.10).
+    pub p_remove: f64,
+    /// Newton-Raphson settings for every fit.
+    pub fit: FitOptions,
+}
+
+impl Default for CfSelection {
+    fn default() -> Self {
+        Self {
+            screen_p: 0.1,
+            screen_test: ScreenTest::Wald,
+            p_remove: 0.10,
+            fit: FitOptions::default(),
+        }
+    }
+}
+
+/// One candidate in the univariable screen: the p that decided, and the decision.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct UnivariableScreen {
+    /// The candidate.
+    pub name: String,
+    /// Its univariable chi-square (Wald or LR, per [`ScreenTest`]).
+    pub chi2: f64,
+    /// Degrees of freedom (the candidate's columns).
+    pub df: usize,
+    /// Its univariable p.
+    pub p: f64,
+    /// `p < screen_p`.
+    pub kept: bool,
+}
+
+/// The record of the two-stage selection.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CfModel {
+    /// Every candidate's univariable model and tests.
+    pub univariable: Vec<UnivariableFit>,
+    /// The screen, candidate by candidate.
+    pub screen: Vec<UnivariableScreen>,
+    /// Candidates that passed the screen, in their original order.
+    pub screened_in: Vec<String>,
+    /// Backward elimination on `screened_in`, ending in the final model `stepwise.fit`.
+    pub stepwise: Stepwise,
+}
+
+/// The paper's CF model selection (Sun et al. 2025, "Statistical analysis"): fit each candidate
+/// of `design` alone; keep those with univariable p < `screen_p` (Wald or LR p, see
+/// [`ScreenTest`]); then [`backward_stepwise_lr`] on the kept ones with `p_remove`.
+pub fn cf_model_selection(
+    design: &Design,
+    y: &[bool],
+    selection: &CfSelection,
+) -> Result<CfModel, StatsError> {
+    let univariable = univariable_fits(design, y, &selection.fit)?;
+    let screen: Vec<UnivariableScreen> = univariable
+        .iter()
+        .map(|u| {
+            let t = match selection.screen_test {
+                ScreenTest::Wald => u.wald,
+                ScreenTest::LikelihoodRatio => u.lr,
+            };
+            UnivariableScreen {
+                name: u.name.clone(),
+                chi2: t.chi2,
+                df: t.df,
+                p: t.p,
+                kept: t.p < selection.screen_p,
+            }
+        })
+        .collect();
+    let screened_in: Vec<String> = screen
+        .iter()
+        .filter(|s| s.kept)
+        .map(|s| s.name.clone())
+        .collect();
+    let names: Vec<&str> = screened_in.iter().map(String::as_str).collect();
+    let stepwise = backward_stepwise_lr(design, y, &names, selection.p_remove, &selection.fit)?;
+    Ok(CfModel {
+        univariable,
+        screen,
+        screened_in,
+        stepwise,
+    })
+}

@@ -1,0 +1,114 @@
+//! `livermet stats dca`: decision curves (net benefit and net interventions avoided) of each
+//! score and of treat-all / treat-none, as the Python package dcurves computes them.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, bail};
+use livermet_stats::dca::{DecisionCurvePoint, decision_curves, threshold_grid};
+
+use super::roc::read_scored;
+
+/// Decision curve analysis of predicted risks against a 0/1 outcome.
+#[derive(clap::Args, Debug)]
+#[command(after_help = "Example: livermet stats dca scores.csv --outcome slm \
+    --score cf --score combined --thresholds 0.01:0.99:0.01 --out dca.csv")]
+pub struct Args {
+    /// CSV with a header row, one subject per row.
+    pub data: PathBuf,
+    /// The 0/1 outcome column (1 = event).
+    #[arg(long)]
+    pub outcome: String,
+    /// A predicted-risk column (probabilities in [0, 1]); repeat for several models.
+    #[arg(long = "score", required = true)]
+    pub scores: Vec<String>,
+    /// Threshold probabilities as START:STOP:STEP (inclusive), each in (0, 1).
+    #[arg(long, default_value = "0.01:0.99:0.01")]
+    pub thresholds: String,
+    /// Write the CSV here instead of stdout.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+}
+
+fn parse_grid(s: &str) -> anyhow::Result<Vec<f64>> {
+    let parts: Vec<f64> = s
+        .split(':')
+        .map(|p| p.trim().parse::<f64>())
+        .collect::<Result<_, _>>()
+        .ok()
+        .filter(|v: &Vec<f64>| v.len() == 3)
+        .with_context(|| {
+            format!("--thresholds `{s}`: write START:STOP:STEP, e.g. 0.01:0.99:0.01")
+        })?;
+    Ok(threshold_grid(parts[0], parts[1], parts[2])?)
+}
+
+fn to_csv(points: &[DecisionCurvePoint]) -> anyhow::Result<Vec<u8>> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record([
+        "model",
+        "threshold",
+        "net_benefit",
+        "net_intervention_avoided",
+    ])?;
+    for p in points {
+        w.write_record([
+            p.model.clone(),
+            p.threshold.to_string(),
+            p.net_benefit.to_string(),
+            p.net_intervention_avoided.to_string(),
+        ])?;
+    }
+    Ok(w.into_inner()?)
+}
+
+/// Write `bytes` to `path` through a temporary file in the same folder, then rename, so a
+/// failure never leaves a half-written file.
+fn write_atomic(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .with_context(|| format!("--out {}: not a file name", path.display()))?;
+    let tmp = dir.join(format!(
+        ".{}.tmp{}",
+        name.to_string_lossy(),
+        std::process::id()
+    ));
+    let result = std::fs::File::create(&tmp)
+        .and_then(|mut f| f.write_all(bytes).and_then(|_| f.sync_all()))
+        .and_then(|_| std::fs::rename(&tmp, path));
+    if let Err(e) = result {
+        let _ = std::fs::remove_file(&tmp);
+        bail!(
+            "cannot write {}: {e}: check the folder exists and is writable",
+            path.display()
+        );
+    }
+    Ok(())
+}
+
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let thresholds = parse_grid(&args.thresholds)?;
+    let d = read_scored(&args.data, &args.outcome, &args.scores)?;
+    let models: Vec<(&str, &[f64])> = args
+        .scores
+        .iter()
+        .map(|n| n.as_str())
+        .zip(d.scores.iter().map(|s| &s[..]))
+        .collect();
+    let points = decision_curves(&models, &d.outcomes, &thresholds)
+        .with_context(|| format!("{}: decision curves", args.data.display()))?;
+    let bytes = to_csv(&points)?;
+    match &args.out {
+        Some(path) => {
+            write_atomic(path, &bytes)?;
+            eprintln!("wrote {} ({} rows)", path.display(), points.len());
+        }
+        None => std::io::stdout().write_all(&bytes)?,
+    }
+    Ok(ExitCode::SUCCESS)
+}

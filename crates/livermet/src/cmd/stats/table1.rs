@@ -1,0 +1,348 @@
+//! `livermet stats table1`: the paper's Table 1 for a two-valued grouping column, each
+//! variable's test named in its row (rules in `livermet_stats::table1`).
+
+use std::collections::BTreeSet;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, bail};
+use livermet_stats::table1::{
+    Summary, SummaryForm, Table1, Table1Options, Table1Row, TestName, Variable, VariableKind,
+    table1_with,
+};
+
+use super::data::{Table, is_missing};
+
+/// Columns of the cohort CSV that are never Table 1 variables by default (DESIGN.md: the
+/// identifier and the image paths).
+const NOT_VARIABLES: [&str; 7] = ["patient_id", "t2", "t1", "t1ce", "dwi", "adc", "roi"];
+
+/// Table 1: each variable per group and in total, with Pearson chi-square / Fisher's exact
+/// for categorical variables and Student's t / Mann-Whitney U (after a Shapiro-Wilk screen at
+/// 0.05) for continuous ones.
+#[derive(clap::Args, Debug)]
+#[command(after_help = "Example: livermet stats table1 cohort.csv --group slm \
+    --vars sex,age,tumor_distance_cm,cea_ng_ml,ca199_u_ml --csv table1.csv\n\n\
+    A variable is categorical when a value is not a number or it has at most 5 distinct values; \
+    --categorical/--continuous override. Missing cells (empty, NA, NaN, .) are excluded per \
+    variable. Quartiles are numpy's linear ones (SPSS's differ on small samples); chi-square is \
+    Pearson's without continuity correction (SPSS's \"Pearson Chi-Square\" row).")]
+pub struct Args {
+    /// CSV with a header row, one subject per row.
+    pub data: PathBuf,
+    /// The grouping column; it must have exactly two values (e.g. slm 0/1).
+    #[arg(long)]
+    pub group: String,
+    /// Variables, comma-separated, in table order [default: every column except the group,
+    /// patient_id and the image columns].
+    #[arg(long, value_delimiter = ',')]
+    pub vars: Vec<String>,
+    /// Treat these variables as categorical, comma-separated.
+    #[arg(long, value_delimiter = ',')]
+    pub categorical: Vec<String>,
+    /// Treat these variables as continuous, comma-separated.
+    #[arg(long, value_delimiter = ',')]
+    pub continuous: Vec<String>,
+    /// Welch's unequal-variance t-test instead of Student's.
+    #[arg(long)]
+    pub welch: bool,
+    /// Yates's continuity correction for 2x2 chi-square tests (off: SPSS's Pearson row).
+    #[arg(long)]
+    pub yates: bool,
+    /// Print the table as JSON (one object per variable row) instead of text.
+    #[arg(long)]
+    pub json: bool,
+    /// Also write the table as CSV to this file.
+    #[arg(long)]
+    pub csv: Option<PathBuf>,
+}
+
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let data = Table::read(&args.data)?;
+    let group_col = data.column(&args.group)?;
+    let names = variable_names(&data, &args)?;
+    let variables = names
+        .iter()
+        .map(|name| variable(&data, name, &args))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let group = cells(&data, group_col);
+    let options = Table1Options {
+        welch: args.welch,
+        yates: args.yates,
+    };
+    let table = table1_with(&args.group, &group, &variables, options)
+        .with_context(|| format!("{}", args.data.display()))?;
+    let rows = text_rows(&table);
+    if let Some(path) = &args.csv {
+        write_atomic(path, &csv_bytes(&table, &rows)?)?;
+    }
+    let mut out = std::io::stdout().lock();
+    if args.json {
+        serde_json::to_writer_pretty(&mut out, &table)?;
+        writeln!(out)?;
+    } else {
+        write!(out, "{}", render(&table, &rows))?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The variables in table order; unknown names and contradictory forcing are errors.
+fn variable_names(data: &Table, args: &Args) -> anyhow::Result<Vec<String>> {
+    let names: Vec<String> = if args.vars.is_empty() {
+        data.headers
+            .iter()
+            .filter(|h| **h != args.group && !NOT_VARIABLES.contains(&h.as_str()))
+            .cloned()
+            .collect()
+    } else {
+        args.vars.iter().map(|v| v.trim().to_string()).collect()
+    };
+    for name in names
+        .iter()
+        .chain(&args.categorical)
+        .chain(&args.continuous)
+    {
+        data.column(name.trim())?;
+    }
+    if names.contains(&args.group) {
+        bail!(
+            "--vars lists the grouping column `{}`: remove it",
+            args.group
+        );
+    }
+    let cat: BTreeSet<&str> = args.categorical.iter().map(|s| s.trim()).collect();
+    if let Some(both) = args.continuous.iter().find(|c| cat.contains(c.trim())) {
+        bail!("`{both}` is given both --categorical and --continuous: choose one");
+    }
+    if names.is_empty() {
+        bail!(
+            "{}: no variables to tabulate besides `{}`",
+            data.path.display(),
+            args.group
+        );
+    }
+    Ok(names)
+}
+
+fn cells(data: &Table, col: usize) -> Vec<Option<String>> {
+    data.rows
+        .iter()
+        .map(|r| (!is_missing(&r[col])).then(|| r[col].clone()))
+        .collect()
+}
+
+fn variable(data: &Table, name: &str, args: &Args) -> anyhow::Result<Variable> {
+    let forced = |list: &[String]| list.iter().any(|v| v.trim() == name);
+    let kind = if forced(&args.categorical) {
+        Some(VariableKind::Categorical)
+    } else if forced(&args.continuous) {
+        Some(VariableKind::Continuous)
+    } else {
+        None
+    };
+    Ok(Variable {
+        name: name.to_string(),
+        cells: cells(data, data.column(name)?),
+        kind,
+    })
+}
+
+/// One printed line: characteristic, level, group cells, total, missing, test, statistic, p.
+struct TextRow {
+    cells: Vec<String>,
+    /// The row's statistic, df and p unrounded (title lines only), for the CSV.
+    raw: [Option<f64>; 3],
+}
+
+fn header(table: &Table1) -> Vec<String> {
+    let mut h = vec!["Characteristic".to_string(), "Level".to_string()];
+    for g in &table.groups {
+        h.push(format!("{}={} (n={})", table.group, g.label, g.n));
+    }
+    h.push(format!("Total (n={})", table.n));
+    for s in ["Missing", "Test", "Statistic", "p"] {
+        h.push(s.to_string());
+    }
+    h
+}
+
+fn text_rows(table: &Table1) -> Vec<TextRow> {
+    table.rows.iter().flat_map(variable_lines).collect()
+}
+
+/// A categorical variable takes a title line plus one line per level; a continuous one a line.
+fn variable_lines(row: &Table1Row) -> Vec<TextRow> {
+    let missing = row
+        .missing
+        .iter()
+        .map(usize::to_string)
+        .collect::<Vec<_>>()
+        .join(" / ");
+    let test = row
+        .test
+        .map(|t| t.to_string())
+        .unwrap_or_else(|| "none".into());
+    let tail = [missing, test, statistic_text(row), p_text(row.p)];
+    match row.summary {
+        Some(form) => {
+            let label = match form {
+                SummaryForm::MeanSd => format!("{}, mean ± SD", row.name),
+                SummaryForm::MedianIqr => format!("{}, median (IQR)", row.name),
+            };
+            let mut cells = vec![label, String::new()];
+            cells.extend(
+                row.groups
+                    .iter()
+                    .chain([&row.total])
+                    .map(|s| continuous_text(s, form)),
+            );
+            cells.extend(tail);
+            vec![TextRow {
+                cells,
+                raw: [row.statistic, row.df, row.p],
+            }]
+        }
+        None => categorical_lines(row, tail),
+    }
+}
+
+fn categorical_lines(row: &Table1Row, tail: [String; 4]) -> Vec<TextRow> {
+    let mut title = vec![format!("{}, n (%)", row.name)];
+    title.extend(std::iter::repeat_n(String::new(), row.groups.len() + 2));
+    title.extend(tail);
+    let mut lines = vec![TextRow {
+        cells: title,
+        raw: [row.statistic, row.df, row.p],
+    }];
+    let Summary::Categorical { levels, .. } = &row.total else {
+        return lines;
+    };
+    for (i, level) in levels.iter().enumerate() {
+        let mut cells = vec![String::new(), level.level.clone()];
+        for s in row.groups.iter().chain([&row.total]) {
+            if let Summary::Categorical { levels, .. } = s {
+                let l = &levels[i];
+                cells.push(match l.percent {
+                    Some(p) => format!("{} ({p:.1}%)", l.n),
+                    None => format!("{}", l.n),
+                });
+            }
+        }
+        cells.extend(std::iter::repeat_n(String::new(), 4));
+        lines.push(TextRow {
+            cells,
+            raw: [None; 3],
+        });
+    }
+    lines
+}
+
+/// mean ± SD, or median (IQR) where IQR = Q3 - Q1 as the paper prints it.
+fn continuous_text(s: &Summary, form: SummaryForm) -> String {
+    let Summary::Continuous(d) = s else {
+        return String::new();
+    };
+    let f = |v: Option<f64>| v.map_or("-".to_string(), |v| format!("{v:.2}"));
+    match form {
+        SummaryForm::MeanSd => format!("{} ± {}", f(d.mean), f(d.sd)),
+        SummaryForm::MedianIqr => format!("{} ({})", f(d.median), f(d.iqr())),
+    }
+}
+
+fn statistic_text(row: &Table1Row) -> String {
+    let Some(v) = row.statistic else {
+        return String::new();
+    };
+    match (row.test, row.df) {
+        (Some(TestName::FisherExact), _) => format!("OR={v:.3}"),
+        (Some(TestName::PearsonChiSquare | TestName::PearsonChiSquareYates), Some(df)) => {
+            format!("chi2={v:.3}, df={df}")
+        }
+        (Some(TestName::StudentT), Some(df)) => format!("t={v:.3}, df={df}"),
+        (Some(TestName::WelchT), Some(df)) => format!("t={v:.3}, df={df:.1}"),
+        (Some(TestName::MannWhitneyU), _) => format!("U={v:.1}"),
+        _ => format!("{v:.3}"),
+    }
+}
+
+fn p_text(p: Option<f64>) -> String {
+    match p {
+        None => "-".into(),
+        Some(p) if p < 0.001 => "<0.001".into(),
+        Some(p) => format!("{p:.3}"),
+    }
+}
+
+/// Columns padded to their widest cell, then the notes.
+fn render(table: &Table1, rows: &[TextRow]) -> String {
+    let head = header(table);
+    let mut widths: Vec<usize> = head.iter().map(|h| h.chars().count()).collect();
+    for r in rows {
+        for (w, c) in widths.iter_mut().zip(&r.cells) {
+            *w = (*w).max(c.chars().count());
+        }
+    }
+    let line = |cells: &[String]| {
+        let padded: Vec<String> = cells
+            .iter()
+            .zip(&widths)
+            .map(|(c, w)| format!("{c}{}", " ".repeat(w - c.chars().count())))
+            .collect();
+        padded.join("  ").trim_end().to_string() + "\n"
+    };
+    let mut out = line(&head);
+    for r in rows {
+        out += &line(&r.cells);
+    }
+    if table.excluded_missing_group > 0 {
+        out += &format!(
+            "{} subject(s) without `{}` left out.\n",
+            table.excluded_missing_group, table.group
+        );
+    }
+    for row in &table.rows {
+        for note in &row.notes {
+            out += &format!("{}: {note}\n", row.name);
+        }
+    }
+    out
+}
+
+/// The printed table as CSV, with the statistic, df and p as unrounded numbers.
+fn csv_bytes(table: &Table1, rows: &[TextRow]) -> anyhow::Result<Vec<u8>> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let mut head = header(table);
+    head.truncate(head.len() - 2);
+    head.extend(["statistic", "df", "p"].map(String::from));
+    w.write_record(&head)?;
+    for r in rows {
+        let mut cells = r.cells[..r.cells.len() - 2].to_vec();
+        cells.extend(
+            r.raw
+                .iter()
+                .map(|v| v.map_or(String::new(), |v| v.to_string())),
+        );
+        w.write_record(&cells)?;
+    }
+    Ok(w.into_inner()?)
+}
+
+/// Write through a temporary file in the same folder, then rename: never a half-written file.
+fn write_atomic(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .with_context(|| format!("--csv {}: not a file name", path.display()))?;
+    let tmp = dir.join(format!(
+        ".{}.tmp{}",
+        name.to_string_lossy(),
+        std::process::id()
+    ));
+    std::fs::write(&tmp, bytes)
+        .with_context(|| format!("cannot write {}: check the folder exists", tmp.display()))?;
+    std::fs::rename(&tmp, path).with_context(|| format!("cannot rename onto {}", path.display()))
+}
