@@ -4,15 +4,28 @@ use std::process::ExitCode;
 
 use clap::Subcommand;
 
+pub mod adc;
+pub mod info;
+pub mod register;
+pub mod resample;
+
 #[derive(Subcommand, Debug)]
 pub enum ImageCommand {
-    /// Placeholder until the first image subcommand lands (remove when `info` exists).
-    #[command(hide = true)]
-    Pending,
+    /// Rigid multi-modal registration (Mattes MI) of a moving image onto a fixed one.
+    Register(register::Args),
+    /// Print dims, voxel size, affine, orientation, data range and b-values of images.
+    Info(info::Args),
+    /// ADC map (mm²/s) from a DWI series: shells, log-linear least squares.
+    Adc(adc::Args),
+    /// Resample an image onto a reference grid (B-spline, linear or nearest), optionally through a transform.
+    Resample(resample::Args),
 }
 
 pub fn run(cmd: ImageCommand) -> anyhow::Result<ExitCode> {
     match cmd {
-        ImageCommand::Pending => anyhow::bail!("no image subcommand is built yet"),
+        ImageCommand::Register(a) => register::run(a),
+        ImageCommand::Info(a) => info::run(a),
+        ImageCommand::Adc(a) => adc::run(a),
+        ImageCommand::Resample(a) => resample::run(a),
     }
 }

@@ -1,0 +1,391 @@
+//! Rigid multi-modal registration: Mattes MI, multi-resolution, regular-step gradient descent.
+//!
+//! The protocol (ITK's classic rigid set-up, which the paper's SPM12 coregistration step
+//! corresponds to; SPM uses normalised MI and Powell, we use Mattes MI and gradient descent):
+//! 1. centre of rotation = the fixed image's geometric centre; initial translation aligns the
+//!    images' geometric centres (ITK `CenteredTransformInitializer` GEOMETRY), their
+//!    intensity centres of mass (MOMENTS), or keeps the scanner coordinates (header);
+//! 2. for each level of the pyramid (shrink 4, 2, 1 with sigmas 2, 1, 0; anisotropic voxels
+//!    shrink less through-plane, see [`crate::pyramid`]): a fixed sample set (a seeded random
+//!    subset of jittered voxel positions, or every voxel), then regular-step gradient descent
+//!    ([`crate::optimiser`]) on `-MI` ([`crate::mattes`]) starting from the previous level;
+//! 3. a final check that the images overlap: at least `min_overlap` of the fixed samples must
+//!    map inside the moving image, otherwise [`ImageError::RegistrationFailed`].
+//!
+//! Deterministic: the sample sets depend only on `seed` and the images.
+
+use std::time::Instant;
+
+use livermet_io::{Affine, Volume, apply_affine, invert_affine};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use serde::{Deserialize, Serialize};
+
+use crate::ImageError;
+use crate::mattes::{FixedSamples, MattesMetric, MovingImage};
+use crate::optimiser::{StepSettings, StopReason, regular_step_descent};
+use crate::pyramid::{linear_at, pyramid_level, shrink_factors};
+use crate::transform::RigidTransform;
+
+/// How the transform starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Initialisation {
+    /// Align the images' geometric centres (ITK GEOMETRY).
+    #[default]
+    Geometry,
+    /// Align the images' intensity centres of mass (ITK MOMENTS), intensities shifted to >= 0.
+    Moments,
+    /// Start from the identity: trust the scanner (header) coordinates.
+    Header,
+}
+
+/// Registration settings; the defaults are the ones `prepare` uses.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct RegistrationOptions {
+    /// Joint-histogram bins of Mattes MI (ITK default 50).
+    pub bins: usize,
+    /// Fixed-image samples per level; 0 or more than the level's voxels means every voxel.
+    pub samples: usize,
+    /// Seed of the sample sets.
+    pub seed: u64,
+    /// How the transform starts.
+    pub initialisation: Initialisation,
+    /// Nominal shrink factor per level, coarse to fine.
+    pub shrink_factors: Vec<usize>,
+    /// Gaussian sigma per level, in that level's voxels.
+    pub smoothing_sigmas: Vec<f64>,
+    /// First optimiser step, in units of the level's nominal voxel size (shrink x smallest
+    /// fixed voxel size), i.e. mm of point motion / that size.
+    pub initial_step_voxels: f64,
+    /// Stop the finest level when the step falls below this (same units).
+    pub min_step_voxels: f64,
+    /// Stop a coarser level when the step falls below this (same units): a coarse level only
+    /// has to land in the finer level's basin, so it need not converge as tightly.
+    pub coarse_min_step_voxels: f64,
+    /// Step multiplier when the gradient reverses.
+    pub relaxation: f64,
+    /// Most metric evaluations per level.
+    pub max_iterations: usize,
+    /// Smallest fraction of fixed samples that must map inside the moving image.
+    pub min_overlap: f64,
+}
+
+impl Default for RegistrationOptions {
+    fn default() -> Self {
+        Self {
+            bins: 50,
+            samples: 20_000,
+            seed: 42,
+            initialisation: Initialisation::Geometry,
+            shrink_factors: vec![4, 2, 1],
+            smoothing_sigmas: vec![2.0, 1.0, 0.0],
+            initial_step_voxels: 2.0,
+            min_step_voxels: 0.01,
+            coarse_min_step_voxels: 0.05,
+            relaxation: 0.5,
+            max_iterations: 200,
+            min_overlap: 0.2,
+        }
+    }
+}
+
+/// What happened at one pyramid level.
+#[derive(Debug, Clone, Serialize)]
+pub struct LevelReport {
+    /// Shrink factors used on the fixed image's axes.
+    pub fixed_shrink: [usize; 3],
+    /// Shrink factors used on the moving image's axes.
+    pub moving_shrink: [usize; 3],
+    /// Fixed samples.
+    pub samples: usize,
+    /// Metric evaluations.
+    pub iterations: usize,
+    /// Best `-MI` at this level.
+    pub metric: f64,
+    /// Why the optimiser stopped.
+    pub stop: StopReason,
+    /// Wall time of the level: building its images and samples.
+    pub prepare_seconds: f64,
+    /// Wall time of the level: optimising.
+    pub optimise_seconds: f64,
+}
+
+/// A registration result.
+#[derive(Debug, Clone, Serialize)]
+pub struct Registration {
+    /// Fixed world RAS mm -> moving world RAS mm (ITK's direction; what resampling needs).
+    pub transform: Affine,
+    /// Euler parameters `[angle_x, angle_y, angle_z, t_x, t_y, t_z]` (rad, mm) about `centre`.
+    pub params: [f64; 6],
+    /// Centre of rotation (the fixed image's centre), world RAS mm.
+    pub centre: [f64; 3],
+    /// Final `-MI` (Mattes; lower is better).
+    pub metric: f64,
+    /// Metric evaluations over all levels.
+    pub iterations: usize,
+    /// Wall time.
+    pub seconds: f64,
+    /// Fraction of the final level's fixed samples inside the moving image.
+    pub overlap: f64,
+    /// Per level, coarse to fine.
+    pub levels: Vec<LevelReport>,
+}
+
+/// Register `moving` onto `fixed` (frame 0 of each) with the whole fixed image sampled.
+pub fn register_rigid(
+    fixed: &Volume,
+    moving: &Volume,
+    opts: &RegistrationOptions,
+) -> Result<Registration, ImageError> {
+    register_rigid_masked(fixed, moving, None, opts)
+}
+
+/// Register `moving` onto `fixed`, sampling the fixed image only where `mask` (any grid; looked
+/// up at the nearest mask voxel of each sample point) is non-zero.
+pub fn register_rigid_masked(
+    fixed: &Volume,
+    moving: &Volume,
+    mask: Option<&Volume>,
+    opts: &RegistrationOptions,
+) -> Result<Registration, ImageError> {
+    let start = Instant::now();
+    let fail = |reason: String| ImageError::RegistrationFailed { reason };
+    if opts.shrink_factors.is_empty() || opts.shrink_factors.len() != opts.smoothing_sigmas.len() {
+        return Err(fail(
+            "shrink_factors and smoothing_sigmas must be non-empty and of equal length".into(),
+        ));
+    }
+    if opts.bins < 8 {
+        return Err(fail(format!(
+            "{} histogram bins is too few (use 32-64)",
+            opts.bins
+        )));
+    }
+    let (mlo, mhi, _) = moving.frame(0).min_max_mean();
+    let (flo, fhi, _) = fixed.frame(0).min_max_mean();
+    if mhi <= mlo {
+        return Err(fail(format!(
+            "the moving image has one intensity ({mlo}) everywhere: nothing to align"
+        )));
+    }
+    if fhi <= flo {
+        return Err(fail(format!(
+            "the fixed image has one intensity ({flo}) everywhere: nothing to align"
+        )));
+    }
+    let centre = grid_centre(fixed);
+    let mut params = initial_params(fixed, moving, opts.initialisation);
+    let min_fixed_spacing = fixed.voxel_size().into_iter().fold(f64::INFINITY, f64::min);
+    let mut levels = Vec::new();
+    let mut overlap = 0.0;
+    let mut metric_value = 0.0;
+    for (level, (&shrink, &sigma)) in opts
+        .shrink_factors
+        .iter()
+        .zip(&opts.smoothing_sigmas)
+        .enumerate()
+    {
+        let level_start = Instant::now();
+        let fixed_level = pyramid_level(fixed, shrink, sigma);
+        let moving_level = pyramid_level(moving, shrink, sigma);
+        let (points, values) = sample_points(
+            &fixed_level,
+            mask,
+            opts.samples,
+            opts.seed.wrapping_add(level as u64),
+        );
+        if points.len() < 32 {
+            return Err(fail(format!(
+                "only {} fixed-image samples inside the mask: is the mask empty?",
+                points.len()
+            )));
+        }
+        let samples = FixedSamples::new(&points, &values, centre, opts.bins);
+        let image = MovingImage::new(&moving_level);
+        let mut metric = MattesMetric::new(opts.bins, image.range());
+        // Rotation scale: RMS distance of the samples from the centre (mm per radian).
+        let radius = (samples
+            .offsets
+            .iter()
+            .map(|d| d[0] * d[0] + d[1] * d[1] + d[2] * d[2])
+            .sum::<f64>()
+            / samples.len() as f64)
+            .sqrt()
+            .max(1.0);
+        let spacing = shrink as f64 * min_fixed_spacing;
+        let settings = StepSettings {
+            initial_step: opts.initial_step_voxels * spacing,
+            min_step: spacing
+                * if level + 1 == opts.shrink_factors.len() {
+                    opts.min_step_voxels
+                } else {
+                    opts.coarse_min_step_voxels
+                },
+            relaxation: opts.relaxation,
+            gradient_tolerance: 1e-12,
+            max_iterations: opts.max_iterations,
+        };
+        let n = samples.len() as f64;
+        let start_overlap = metric
+            .evaluate(&samples, &image, &RigidTransform { params, centre })
+            .valid as f64
+            / n;
+        if start_overlap < opts.min_overlap {
+            return Err(fail(format!(
+                "the images do not overlap at the start (level {}: {:.0}% of fixed samples inside the moving image, \
+                 need {:.0}%): check both images show the same patient, or try another initialisation",
+                level + 1,
+                100.0 * start_overlap,
+                100.0 * opts.min_overlap
+            )));
+        }
+        let prepare_seconds = level_start.elapsed().as_secs_f64();
+        let result = regular_step_descent(
+            params,
+            [radius, radius, radius, 1.0, 1.0, 1.0],
+            &settings,
+            |p| {
+                let m = metric.evaluate(&samples, &image, &RigidTransform { params: *p, centre });
+                if (m.valid as f64) < 0.05 * n {
+                    return Err(fail(format!(
+                        "the images stopped overlapping during the optimisation (level {}: {} of {} samples inside)",
+                        level + 1,
+                        m.valid,
+                        samples.len()
+                    )));
+                }
+                Ok((m.value, m.gradient))
+            },
+        )?;
+        params = result.params;
+        let end = metric.evaluate(&samples, &image, &RigidTransform { params, centre });
+        overlap = end.valid as f64 / n;
+        metric_value = end.value;
+        levels.push(LevelReport {
+            fixed_shrink: shrink_factors(fixed, shrink),
+            moving_shrink: shrink_factors(moving, shrink),
+            samples: samples.len(),
+            iterations: result.iterations,
+            metric: end.value,
+            stop: result.stop,
+            prepare_seconds,
+            optimise_seconds: level_start.elapsed().as_secs_f64() - prepare_seconds,
+        });
+    }
+    if overlap < opts.min_overlap {
+        return Err(fail(format!(
+            "the images do not overlap after registration ({:.0}% of fixed samples inside the moving image, need {:.0}%)",
+            100.0 * overlap,
+            100.0 * opts.min_overlap
+        )));
+    }
+    if params.iter().any(|p| !p.is_finite()) {
+        return Err(fail(
+            "the optimiser diverged (non-finite parameters)".into(),
+        ));
+    }
+    let transform = RigidTransform { params, centre };
+    Ok(Registration {
+        transform: transform.to_matrix(),
+        params,
+        centre,
+        metric: metric_value,
+        iterations: levels.iter().map(|l| l.iterations).sum(),
+        seconds: start.elapsed().as_secs_f64(),
+        overlap,
+        levels,
+    })
+}
+
+/// World position of the grid's centre (voxel `(n - 1) / 2` on each axis).
+pub fn grid_centre(vol: &Volume) -> [f64; 3] {
+    vol.voxel_to_world(vol.dims.map(|d| (d as f64 - 1.0) / 2.0))
+}
+
+/// Intensity centre of mass of frame 0, intensities shifted so the minimum is 0.
+pub fn centre_of_mass(vol: &Volume) -> [f64; 3] {
+    let (lo, _, _) = vol.frame(0).min_max_mean();
+    let [nx, ny, nz] = vol.dims;
+    let (mut sum, mut acc) = (0.0f64, [0.0f64; 3]);
+    for k in 0..nz {
+        for j in 0..ny {
+            for i in 0..nx {
+                let w = (vol.get(i, j, k) - lo) as f64;
+                sum += w;
+                acc[0] += w * i as f64;
+                acc[1] += w * j as f64;
+                acc[2] += w * k as f64;
+            }
+        }
+    }
+    if sum <= 0.0 {
+        return grid_centre(vol);
+    }
+    vol.voxel_to_world(acc.map(|a| a / sum))
+}
+
+/// Starting parameters: no rotation, translation from the initialisation.
+fn initial_params(fixed: &Volume, moving: &Volume, init: Initialisation) -> [f64; 6] {
+    let (f, m) = match init {
+        Initialisation::Geometry => (grid_centre(fixed), grid_centre(moving)),
+        Initialisation::Moments => (centre_of_mass(fixed), centre_of_mass(moving)),
+        Initialisation::Header => ([0.0; 3], [0.0; 3]),
+    };
+    [0.0, 0.0, 0.0, m[0] - f[0], m[1] - f[1], m[2] - f[2]]
+}
+
+/// Fixed sample points (world mm) and intensities: every voxel when `count` is 0 or at least
+/// the number of voxels, else `count` seeded random voxels each jittered uniformly within its
+/// voxel (jitter breaks the grid alignment that makes interpolated MI jagged). With a mask,
+/// points whose nearest mask voxel is zero (or outside the mask) are skipped.
+fn sample_points(
+    level: &Volume,
+    mask: Option<&Volume>,
+    count: usize,
+    seed: u64,
+) -> (Vec<[f64; 3]>, Vec<f32>) {
+    let mask_inverse = mask.map(|m| invert_affine(&m.affine));
+    let inside_mask = |p: [f64; 3]| match (mask, &mask_inverse) {
+        (Some(m), Some(inv)) => {
+            let c = apply_affine(inv, p).map(|x| x.round());
+            (0..3).all(|d| c[d] >= 0.0 && c[d] < m.dims[d] as f64)
+                && m.get(c[0] as usize, c[1] as usize, c[2] as usize) != 0.0
+        }
+        _ => true,
+    };
+    let voxels = level.frame_len();
+    let (mut points, mut values) = (Vec::new(), Vec::new());
+    if count == 0 || count >= voxels {
+        for k in 0..level.dims[2] {
+            for j in 0..level.dims[1] {
+                for i in 0..level.dims[0] {
+                    let p = level.voxel_to_world([i as f64, j as f64, k as f64]);
+                    if inside_mask(p) {
+                        points.push(p);
+                        values.push(level.get(i, j, k));
+                    }
+                }
+            }
+        }
+        return (points, values);
+    }
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let max_draws = 20 * count;
+    let mut draws = 0;
+    while points.len() < count && draws < max_draws {
+        draws += 1;
+        let c = level.dims.map(|n| {
+            let base = rng.random_range(0..n) as f64;
+            let jitter: f64 = rng.random_range(-0.5..0.5);
+            (base + jitter).clamp(0.0, (n - 1) as f64)
+        });
+        let p = level.voxel_to_world(c);
+        if inside_mask(p) {
+            points.push(p);
+            values.push(linear_at(level, c));
+        }
+    }
+    (points, values)
+}
