@@ -1,0 +1,162 @@
+//! The network's hyper-parameters (DESIGN.md, "network" and "clinical fusion" rows).
+
+use burn::config::Config;
+
+use crate::error::ModelError;
+
+/// Hyper-parameters of the paper's 2D ResNet, saved as JSON beside every set of weights so a
+/// checkpoint can only be loaded into the network it was made for.
+///
+/// Defaults are DESIGN.md's: 5 input channels (T2WI, T1WI, T1CE, DWI, ADC), 112x112 patches,
+/// widths 32,32,64,64,128,128, leaky ReLU slope 0.2, dropout 0.5. `n_clinical = 0` is the MRI
+/// model; `n_clinical > 0` is the Combined model, whose clinical vector goes through
+/// `Linear(n_clinical, clinical_units)` + leaky ReLU and is concatenated with the pooled image
+/// features before the classifier (paper, Methods: "clinical features ... fully connected layer
+/// ... concatenated").
+#[derive(Config, Debug, PartialEq)]
+pub struct NetConfig {
+    /// Image channels of a patch.
+    #[config(default = 5)]
+    pub in_channels: usize,
+    /// Patch side in pixels (square patches).
+    #[config(default = 112)]
+    pub patch_size: usize,
+    /// Output channels of the 7x7 stem conv and of the six residual blocks: `widths[0]` is the
+    /// stem and first block, and a block whose width differs from the one before has stride 2.
+    #[config(default = "vec![32, 32, 64, 64, 128, 128]")]
+    pub widths: Vec<usize>,
+    /// Clinical features fed to the Combined model (0 = MRI model, no clinical branch).
+    #[config(default = 0)]
+    pub n_clinical: usize,
+    /// Units of the clinical fully connected layer.
+    #[config(default = 16)]
+    pub clinical_units: usize,
+    /// Dropout probability before the classifier.
+    #[config(default = 0.5)]
+    pub dropout: f64,
+    /// Negative slope of every leaky ReLU (paper: 0.2).
+    #[config(default = 0.2)]
+    pub leaky_slope: f64,
+}
+
+/// Which of the paper's two networks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ModelKind {
+    /// Images only.
+    Mri,
+    /// Images fused with the clinical vector.
+    Combined,
+}
+
+impl NetConfig {
+    /// The default network for `kind` with `n_clinical` clinical features (ignored for MRI).
+    pub fn for_kind(kind: ModelKind, n_clinical: usize) -> Self {
+        let cfg = NetConfig::new();
+        match kind {
+            ModelKind::Mri => cfg.with_n_clinical(0),
+            ModelKind::Combined => cfg.with_n_clinical(n_clinical),
+        }
+    }
+
+    /// Widths scaled by `multiplier` (rounded, at least 1): 2.0 gives the 64-256 network.
+    pub fn with_width_multiplier(self, multiplier: f64) -> Self {
+        let widths = self
+            .widths
+            .iter()
+            .map(|&w| ((w as f64 * multiplier).round() as usize).max(1))
+            .collect();
+        self.with_widths(widths)
+    }
+
+    /// The paper-sized network used by `livermet bench train`: widths 64,64,128,128,256,256.
+    pub fn paper_sized() -> Self {
+        NetConfig::new().with_widths(vec![64, 64, 128, 128, 256, 256])
+    }
+
+    /// Which model this is.
+    pub fn kind(&self) -> ModelKind {
+        if self.n_clinical == 0 {
+            ModelKind::Mri
+        } else {
+            ModelKind::Combined
+        }
+    }
+
+    /// Values in one patch: `in_channels * patch_size^2` (channel-major).
+    pub fn patch_len(&self) -> usize {
+        self.in_channels * self.patch_size * self.patch_size
+    }
+
+    /// Checks that the settings describe a network that can be built.
+    pub fn check(&self) -> crate::error::Result<()> {
+        let bad = |m: String| Err(ModelError::InvalidSetting(m));
+        if self.widths.len() != 6 {
+            return bad(format!("widths must list 6 blocks, got {:?}", self.widths));
+        }
+        if self.widths.contains(&0) || self.in_channels == 0 {
+            return bad("widths and in_channels must be positive".into());
+        }
+        // Stem halves the side, each width change halves it again: it must stay >= 1.
+        let halvings = 1 + self.widths.windows(2).filter(|w| w[0] != w[1]).count();
+        if self.patch_size >> halvings == 0 {
+            return bad(format!(
+                "patch_size {} too small for {halvings} halvings",
+                self.patch_size
+            ));
+        }
+        if !(0.0..1.0).contains(&self.dropout) {
+            return bad(format!("dropout must be in [0, 1), got {}", self.dropout));
+        }
+        if self.n_clinical > 0 && self.clinical_units == 0 {
+            return bad("clinical_units must be positive for the Combined model".into());
+        }
+        Ok(())
+    }
+
+    /// A short human description of how `self` differs from `other` (empty when equal).
+    pub fn difference(&self, other: &NetConfig) -> String {
+        let mut d = Vec::new();
+        let mut cmp = |name: &str, a: String, b: String| {
+            if a != b {
+                d.push(format!("{name} {a} vs {b}"));
+            }
+        };
+        cmp(
+            "in_channels",
+            self.in_channels.to_string(),
+            other.in_channels.to_string(),
+        );
+        cmp(
+            "patch_size",
+            self.patch_size.to_string(),
+            other.patch_size.to_string(),
+        );
+        cmp(
+            "widths",
+            format!("{:?}", self.widths),
+            format!("{:?}", other.widths),
+        );
+        cmp(
+            "n_clinical",
+            self.n_clinical.to_string(),
+            other.n_clinical.to_string(),
+        );
+        cmp(
+            "clinical_units",
+            self.clinical_units.to_string(),
+            other.clinical_units.to_string(),
+        );
+        cmp(
+            "dropout",
+            self.dropout.to_string(),
+            other.dropout.to_string(),
+        );
+        cmp(
+            "leaky_slope",
+            self.leaky_slope.to_string(),
+            other.leaky_slope.to_string(),
+        );
+        d.join(", ")
+    }
+}

@@ -1,0 +1,45 @@
+//! The two protocols of DESIGN.md: `paper` (the paper's settings, a GPU job) and `quick` (the
+//! same code path sized for a 2-core CPU: narrower network, fewer epochs and augmented copies,
+//! and a learning rate raised to match the shorter run).
+
+use livermet_image::AugmentConfig;
+
+use crate::config::{ModelKind, NetConfig};
+use crate::train::TrainConfig;
+
+/// Which protocol.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Protocol {
+    /// Widths 8-32, 10 epochs, 4 copies per slice, lr0 1e-3.
+    Quick,
+    /// Widths 32-128, 100 epochs, 17 copies per slice, lr0 5e-6 (the paper).
+    Paper,
+}
+
+impl Protocol {
+    /// The network for `kind` with `n_clinical` clinical features.
+    pub fn net(self, kind: ModelKind, n_clinical: usize) -> NetConfig {
+        let net = NetConfig::for_kind(kind, n_clinical);
+        match self {
+            Protocol::Paper => net,
+            Protocol::Quick => net.with_width_multiplier(0.25),
+        }
+    }
+
+    /// The training settings.
+    pub fn train(self) -> TrainConfig {
+        match self {
+            Protocol::Paper => TrainConfig::new(),
+            Protocol::Quick => TrainConfig::new()
+                .with_epochs(10)
+                .with_copies_per_slice(4)
+                .with_lr0(1e-3),
+        }
+    }
+
+    /// The augmentation (both protocols: the paper's shift, flip and +-10 degrees).
+    pub fn augment(self) -> AugmentConfig {
+        AugmentConfig::default()
+    }
+}

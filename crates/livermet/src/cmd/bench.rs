@@ -1,0 +1,134 @@
+//! `livermet bench train`: training and inference speed of the paper-sized network on this
+//! machine's device (`bench/model_vs_pytorch.sh` sets it beside the same network in PyTorch).
+
+use std::process::ExitCode;
+
+use livermet_model::{NetConfig, TrainConfig, device, throughput};
+
+use crate::cmd::train::{DeviceArg, expand_widths, pick_device};
+
+#[derive(clap::Subcommand, Debug)]
+pub enum BenchCommand {
+    /// Patches/s of training (forward + backward + Adam) and inference on synthetic patches.
+    #[command(after_help = "Example: livermet bench train --json --widths 64,128,256")]
+    Train(TrainArgs),
+}
+
+#[derive(clap::Args, Debug)]
+pub struct TrainArgs {
+    /// Block widths, 3 values (each used twice) or 6.
+    #[arg(long, value_delimiter = ',', default_value = "64,128,256")]
+    pub widths: Vec<usize>,
+    /// Patches per batch.
+    #[arg(long, default_value_t = 32)]
+    pub batch: usize,
+    /// Patch side (5 channels).
+    #[arg(long, default_value_t = 112)]
+    pub patch_size: usize,
+    /// Timed training steps (after one warm-up step).
+    #[arg(long, default_value_t = 5)]
+    pub train_steps: usize,
+    /// Timed inference batches (after one warm-up batch).
+    #[arg(long, default_value_t = 10)]
+    pub infer_steps: usize,
+    /// Where to run.
+    #[arg(long, value_enum, default_value = "cpu")]
+    pub device: DeviceArg,
+    /// Also train this many epochs on a synthetic in-memory cohort (strong imaging signal,
+    /// held-out AUC per epoch) and report the epoch logs and time.
+    #[arg(long, default_value_t = 0)]
+    pub epochs: usize,
+    /// Patients in each half (training / held-out) of that synthetic cohort.
+    #[arg(long, default_value_t = 32)]
+    pub patients: usize,
+    /// Print JSON: {backend, train_patches_per_s, infer_patches_per_s, peak_rss_mb, ...}.
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub fn run(cmd: BenchCommand) -> anyhow::Result<ExitCode> {
+    match cmd {
+        BenchCommand::Train(a) => train(a),
+    }
+}
+
+fn train(a: TrainArgs) -> anyhow::Result<ExitCode> {
+    let dev = pick_device(a.device)?;
+    let widths = expand_widths(&a.widths)?;
+    let net = NetConfig::new()
+        .with_widths(widths.clone())
+        .with_patch_size(a.patch_size);
+    let t = throughput::measure(&net, &dev, a.batch, a.train_steps, a.infer_steps)?;
+    let backend = device::backend_name(&dev);
+    let mut epochs = Vec::new();
+    let mut train_s = 0.0;
+    if a.epochs > 0 {
+        // The quick protocol's learning rate, 4 copies per slice.
+        let cfg = TrainConfig::new()
+            .with_epochs(a.epochs)
+            .with_lr0(1e-3)
+            .with_copies_per_slice(4);
+        let t0 = std::time::Instant::now();
+        epochs = throughput::synthetic_training(&net, &cfg, &dev, a.patients, &mut |l| {
+            eprintln!(
+                "epoch {}/{}  loss {:.4}  lr {:.2e}  held-out AUC {}",
+                l.epoch,
+                a.epochs,
+                l.loss,
+                l.lr,
+                l.val_auc.map_or("n/a".into(), |v| format!("{v:.3}"))
+            );
+        })?;
+        train_s = t0.elapsed().as_secs_f64();
+    }
+    let rss = peak_rss_mb();
+    if a.json {
+        let out = serde_json::json!({
+            "backend": backend,
+            "train_patches_per_s": t.train_patches_per_s,
+            "infer_patches_per_s": t.infer_patches_per_s,
+            "infer_unfused_patches_per_s": t.infer_unfused_patches_per_s,
+            "peak_rss_mb": rss,
+            "widths": widths,
+            "batch": a.batch,
+            "patch_size": a.patch_size,
+            "threads": threads(),
+            "synthetic_epochs": epochs,
+            "synthetic_training_s": train_s,
+        });
+        println!("{}", serde_json::to_string_pretty(&out)?);
+    } else {
+        println!(
+            "{backend}: train {:.1} patches/s, inference {:.1} patches/s, peak RSS {} MB \
+             (widths {widths:?}, batch {}, 5x{}x{})",
+            t.train_patches_per_s,
+            t.infer_patches_per_s,
+            rss.map_or("?".into(), |r| format!("{r:.0}")),
+            a.batch,
+            a.patch_size,
+            a.patch_size
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Peak resident memory of this process (Linux `VmHWM`), MB.
+fn peak_rss_mb() -> Option<f64> {
+    let s = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = s.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb / 1024.0)
+}
+
+/// Worker threads of the CPU backend: `RAYON_NUM_THREADS` if set, else the available cores.
+fn threads() -> usize {
+    std::env::var("RAYON_NUM_THREADS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .filter(|&n| n > 0)
+        .unwrap_or_else(|| {
+            std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(1)
+        })
+}
