@@ -25,6 +25,13 @@ enum Command {
     Synth(cmd::synth::Args),
     /// Check every row and file of a cohort CSV; list all problems at once.
     Validate(cmd::validate::Args),
+    /// ADC, registration, resampling, normalisation and tumour patches for every patient.
+    Prepare(cmd::prepare::Args),
+    /// Train one network (MRI or Combined) on a prepared cohort and one fold.
+    Train(cmd::train::Args),
+    /// Benchmarks of the current backend.
+    #[command(subcommand)]
+    Bench(cmd::bench::BenchCommand),
     /// Imaging tools: info, ADC, registration, resampling.
     #[command(subcommand)]
     Image(cmd::image::ImageCommand),
@@ -39,6 +46,9 @@ fn main() -> ExitCode {
         Command::Demo(a) => cmd::demo::run(a),
         Command::Synth(a) => cmd::synth::run(a),
         Command::Validate(a) => cmd::validate::run(a),
+        Command::Prepare(a) => cmd::prepare::run(a),
+        Command::Train(a) => cmd::train::run(a),
+        Command::Bench(c) => cmd::bench::run(c),
         Command::Image(c) => cmd::image::run(c),
         Command::Stats(c) => cmd::stats::run(c),
     };

@@ -2,11 +2,14 @@
 //! `run(args) -> anyhow::Result<ExitCode>`; bad input is an `Err`, which `main` prints as one
 //! line and turns into exit code 2.
 
+pub mod bench;
 pub mod demo;
 pub mod image;
+pub mod prepare;
 pub mod progress;
 pub mod stats;
 pub mod synth;
+pub mod train;
 pub mod validate;
 
 /// An error and its causes on one line, without repeating a cause that the message already holds.
