@@ -20,7 +20,9 @@ pub enum ImageError {
         reason: String,
     },
     /// The DWI's number of volumes and its number of b-values differ.
-    #[error("the DWI has {volumes} volumes but {bvals} b-values; give one b-value per volume (FSL .bval)")]
+    #[error(
+        "the DWI has {volumes} volumes but {bvals} b-values; give one b-value per volume (FSL .bval)"
+    )]
     BvalCount {
         /// Frames in the DWI series.
         volumes: usize,
@@ -34,7 +36,9 @@ pub enum ImageError {
         value: f64,
     },
     /// All b-values fall into one shell, so no ADC slope can be fitted.
-    #[error("all DWI volumes have one b-value (b = {b} s/mm²); ADC needs at least two b-values (e.g. 0 and 800)")]
+    #[error(
+        "all DWI volumes have one b-value (b = {b} s/mm²); ADC needs at least two b-values (e.g. 0 and 800)"
+    )]
     SingleShell {
         /// The shell's mean b.
         b: f64,
@@ -43,7 +47,9 @@ pub enum ImageError {
     #[error("the tumour ROI is empty (no nonzero voxel); draw the tumour on the T2 image")]
     EmptyRoi,
     /// The ROI is not on the grid it must be on (the T2 grid).
-    #[error("the ROI's grid {roi:?} differs from the T2 grid {t2:?} (or their affines differ by more than {tol_mm} mm); the ROI must be drawn on the T2 image")]
+    #[error(
+        "the ROI's grid {roi:?} differs from the T2 grid {t2:?} (or their affines differ by more than {tol_mm} mm); the ROI must be drawn on the T2 image"
+    )]
     RoiGrid {
         /// ROI dims.
         roi: [usize; 3],

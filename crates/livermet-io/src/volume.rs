@@ -35,14 +35,26 @@ pub struct Grid {
 impl Volume {
     /// This volume's grid.
     pub fn grid(&self) -> Grid {
-        Grid { dims: self.dims, affine: self.affine }
+        Grid {
+            dims: self.dims,
+            affine: self.affine,
+        }
     }
 
     /// A volume from its parts. Panics if `data.len()` disagrees with `dims * frames`
     /// (a programming error, not bad input: readers check sizes before building one).
     pub fn new(dims: [usize; 3], frames: usize, affine: Affine, data: Vec<f32>) -> Self {
-        assert_eq!(data.len(), dims[0] * dims[1] * dims[2] * frames, "Volume::new: data length");
-        Self { dims, frames, affine, data }
+        assert_eq!(
+            data.len(),
+            dims[0] * dims[1] * dims[2] * frames,
+            "Volume::new: data length"
+        );
+        Self {
+            dims,
+            frames,
+            affine,
+            data,
+        }
     }
 
     /// A 3D volume of zeros on the given grid.
@@ -82,7 +94,12 @@ impl Volume {
     /// Frame `t` as a 3D volume on the same grid.
     pub fn frame(&self, t: usize) -> Volume {
         let n = self.frame_len();
-        Volume::new(self.dims, 1, self.affine, self.data[t * n..(t + 1) * n].to_vec())
+        Volume::new(
+            self.dims,
+            1,
+            self.affine,
+            self.data[t * n..(t + 1) * n].to_vec(),
+        )
     }
 
     /// A 4D volume from 3D frames on one grid (the first frame's grid is used).
@@ -90,7 +107,10 @@ impl Volume {
         let first = &frames[0];
         let mut data = Vec::with_capacity(first.frame_len() * frames.len());
         for f in frames {
-            assert_eq!(f.dims, first.dims, "Volume::stack: frames on different grids");
+            assert_eq!(
+                f.dims, first.dims,
+                "Volume::stack: frames on different grids"
+            );
             data.extend_from_slice(&f.data[..f.frame_len()]);
         }
         Volume::new(first.dims, frames.len(), first.affine, data)
@@ -171,13 +191,19 @@ pub fn mat4_mul(a: &Affine, b: &Affine) -> Affine {
 }
 
 /// The 4x4 identity.
-pub const IDENTITY: Affine = [[1.0, 0.0, 0.0, 0.0], [0.0, 1.0, 0.0, 0.0], [0.0, 0.0, 1.0, 0.0], [0.0, 0.0, 0.0, 1.0]];
+pub const IDENTITY: Affine = [
+    [1.0, 0.0, 0.0, 0.0],
+    [0.0, 1.0, 0.0, 0.0],
+    [0.0, 0.0, 1.0, 0.0],
+    [0.0, 0.0, 0.0, 1.0],
+];
 
 /// Inverse of an affine 4x4 (last row 0,0,0,1): invert the 3x3 part by cofactors, then the
 /// translation. A singular matrix gives non-finite entries (readers reject such headers).
 pub fn invert_affine(a: &Affine) -> Affine {
     let m = |r: usize, c: usize| a[r][c];
-    let det = m(0, 0) * (m(1, 1) * m(2, 2) - m(1, 2) * m(2, 1)) - m(0, 1) * (m(1, 0) * m(2, 2) - m(1, 2) * m(2, 0))
+    let det = m(0, 0) * (m(1, 1) * m(2, 2) - m(1, 2) * m(2, 1))
+        - m(0, 1) * (m(1, 0) * m(2, 2) - m(1, 2) * m(2, 0))
         + m(0, 2) * (m(1, 0) * m(2, 1) - m(1, 1) * m(2, 0));
     let inv_det = 1.0 / det;
     let mut r = [[0.0; 4]; 4];
@@ -204,7 +230,12 @@ mod tests {
     #[test]
     fn inverse_round_trips_an_oblique_affine() {
         let (c, s) = (0.3f64.cos(), 0.3f64.sin());
-        let a: Affine = [[0.7 * c, -0.7 * s, 0.0, -90.0], [0.7 * s, 0.7 * c, 0.0, 12.5], [0.0, 0.0, 3.0, -40.0], [0.0, 0.0, 0.0, 1.0]];
+        let a: Affine = [
+            [0.7 * c, -0.7 * s, 0.0, -90.0],
+            [0.7 * s, 0.7 * c, 0.0, 12.5],
+            [0.0, 0.0, 3.0, -40.0],
+            [0.0, 0.0, 0.0, 1.0],
+        ];
         let p = [10.0, 20.0, 5.0];
         let back = apply_affine(&invert_affine(&a), apply_affine(&a, p));
         for d in 0..3 {

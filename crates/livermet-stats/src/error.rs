@@ -6,7 +6,11 @@
 pub enum StatsError {
     /// Inputs of different lengths (e.g. scores and outcomes).
     #[error("length mismatch: {what} has {got} values, expected {expected}")]
-    LengthMismatch { what: String, expected: usize, got: usize },
+    LengthMismatch {
+        what: String,
+        expected: usize,
+        got: usize,
+    },
     /// Not enough data for the computation (e.g. no events, a single class).
     #[error("not enough data: {0}")]
     InsufficientData(String),

@@ -4,7 +4,6 @@
 //! Usage (after `livermet synth --out S` and `livermet prepare S/<centre>.csv --out S/prepared/<centre>`):
 //! `cargo run --release -p livermet-study --example prepare_accuracy -- S`
 
-
 use livermet_cohort::{ValidateOptions, read_cohort};
 use livermet_image::body_mask;
 use livermet_io::{Affine, Volume, apply_affine, read_volume};
@@ -26,7 +25,8 @@ fn target_registration_error(t2: &Volume, roi: &Volume, est: &Affine, truth: &Af
                 }
                 let x = t2.voxel_to_world([i as f64, j as f64, k as f64]);
                 let (a, b) = (apply_affine(est, x), apply_affine(truth, x));
-                sum += ((a[0] - b[0]).powi(2) + (a[1] - b[1]).powi(2) + (a[2] - b[2]).powi(2)).sqrt();
+                sum +=
+                    ((a[0] - b[0]).powi(2) + (a[1] - b[1]).powi(2) + (a[2] - b[2]).powi(2)).sqrt();
                 n += 1;
             }
         }
@@ -45,24 +45,51 @@ fn matrix(v: &serde_json::Value) -> Affine {
 }
 
 fn main() {
-    let dir = std::path::PathBuf::from(std::env::args().nth(1).expect("usage: prepare_accuracy SYNTH_DIR"));
-    let truth: Truth = serde_json::from_str(&std::fs::read_to_string(dir.join("truth.json")).unwrap()).unwrap();
+    let dir = std::path::PathBuf::from(
+        std::env::args()
+            .nth(1)
+            .expect("usage: prepare_accuracy SYNTH_DIR"),
+    );
+    let truth: Truth =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("truth.json")).unwrap()).unwrap();
     let (mut worst, mut sum, mut n) = (("".to_string(), 0.0f64), 0.0, 0usize);
     let mut adc_worst = 0.0f64;
     let mut seconds = Vec::new();
+    let mut over = Vec::new();
     for centre in ["primary", "external"] {
-        let cohort = read_cohort(&dir.join(format!("{centre}.csv")), &ValidateOptions::default()).unwrap();
+        let cohort = read_cohort(
+            &dir.join(format!("{centre}.csv")),
+            &ValidateOptions::default(),
+        )
+        .unwrap();
         let out = dir.join("prepared").join(centre);
         for p in &cohort.patients {
-            let it = truth.patients.iter().find(|t| t.patient_id == p.id).unwrap().images.clone().unwrap();
+            let it = truth
+                .patients
+                .iter()
+                .find(|t| t.patient_id == p.id)
+                .unwrap()
+                .images
+                .clone()
+                .unwrap();
             let im = p.images.as_ref().unwrap();
             let (t2, roi) = (read_volume(&im.t2).unwrap(), read_volume(&im.roi).unwrap());
             let pdir = prepared_dir(&out, &p.id);
-            let tf: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(pdir.join("transforms.json")).unwrap()).unwrap();
-            for (seq, tm) in [("t1", &it.transforms.t1), ("t1ce", &it.transforms.t1ce), ("dwi", &it.transforms.dwi)] {
+            let tf: serde_json::Value = serde_json::from_str(
+                &std::fs::read_to_string(pdir.join("transforms.json")).unwrap(),
+            )
+            .unwrap();
+            for (seq, tm) in [
+                ("t1", &it.transforms.t1),
+                ("t1ce", &it.transforms.t1ce),
+                ("dwi", &it.transforms.dwi),
+            ] {
                 let tre = target_registration_error(&t2, &roi, &matrix(&tf[seq]["matrix"]), tm);
                 sum += tre;
                 n += 1;
+                if tre >= 1.0 {
+                    over.push(format!("{} {seq} {tre:.2} mm", p.id));
+                }
                 if tre > worst.1 {
                     worst = (format!("{} {seq}", p.id), tre);
                 }
@@ -72,15 +99,27 @@ fn main() {
             let channels = read_volume(&pdir.join("channels.nii.gz")).unwrap();
             let (_, mean, sd) = rec.zscore[4].clone();
             let adc = channels.frame(4);
-            let mut v: Vec<f64> = (0..roi.data.len()).filter(|&i| roi.data[i] != 0.0).map(|i| adc.data[i] as f64 * sd + mean).collect();
+            let mut v: Vec<f64> = (0..roi.data.len())
+                .filter(|&i| roi.data[i] != 0.0)
+                .map(|i| adc.data[i] as f64 * sd + mean)
+                .collect();
             v.sort_by(f64::total_cmp);
             let rel = (v[v.len() / 2] - it.tumour_adc_map.mean).abs() / it.tumour_adc_map.mean;
             adc_worst = adc_worst.max(rel);
         }
     }
     seconds.sort_by(f64::total_cmp);
-    println!("registrations: {n}; mean TRE {:.3} mm; worst {:.3} mm ({})", sum / n as f64, worst.1, worst.0);
-    println!("tumour ADC (median over ROI) worst relative error: {:.2}%", 100.0 * adc_worst);
+    println!(
+        "registrations: {n}; mean TRE {:.3} mm; worst {:.3} mm ({})",
+        sum / n as f64,
+        worst.1,
+        worst.0
+    );
+    println!("registrations with TRE >= 1 mm: {} {:?}", over.len(), over);
+    println!(
+        "tumour ADC (median over ROI) worst relative error: {:.2}%",
+        100.0 * adc_worst
+    );
     println!(
         "per-patient prepare time (within a parallel run): median {:.2} s, max {:.2} s",
         seconds[seconds.len() / 2],

@@ -12,7 +12,11 @@ pub fn livermet() -> Command {
 
 /// Run `livermet args...` in `dir` and return its output.
 pub fn run_in(dir: &Path, args: &[&str]) -> Output {
-    livermet().current_dir(dir).args(args).output().expect("spawn livermet")
+    livermet()
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .expect("spawn livermet")
 }
 
 pub fn stdout(o: &Output) -> String {

@@ -3,11 +3,11 @@
 
 mod common;
 mod image_adc;
+mod image_info;
 mod image_register;
 mod stats_logistic;
 mod stats_roc;
 mod stats_table1;
-mod image_info;
 mod synth;
-mod validate_prepare;
 mod train;
+mod validate_prepare;

@@ -157,23 +157,11 @@ fn table1_bad_input_is_one_line_and_exit_2() {
             "no column `nope`",
         ),
         (
-            vec![
-                cohort.as_str(),
-                "--group",
-                "slm",
-                "--vars",
-                "sex,bogus",
-            ],
+            vec![cohort.as_str(), "--group", "slm", "--vars", "sex,bogus"],
             "no column `bogus`",
         ),
         (
-            vec![
-                cohort.as_str(),
-                "--group",
-                "slm",
-                "--continuous",
-                "sex",
-            ],
+            vec![cohort.as_str(), "--group", "slm", "--continuous", "sex"],
             "has the value",
         ),
     ];

@@ -36,25 +36,36 @@ impl Table {
         let mut rows = Vec::new();
         for (i, rec) in rdr.records().enumerate() {
             let rec = rec.with_context(|| {
-                format!("{}: row {} is malformed (wrong number of cells?)", path.display(), i + 2)
+                format!(
+                    "{}: row {} is malformed (wrong number of cells?)",
+                    path.display(),
+                    i + 2
+                )
             })?;
             rows.push(rec.iter().map(|c| c.trim().to_string()).collect());
         }
         if rows.is_empty() {
             bail!("{}: no data rows", path.display());
         }
-        Ok(Self { path: path.to_path_buf(), headers, rows })
+        Ok(Self {
+            path: path.to_path_buf(),
+            headers,
+            rows,
+        })
     }
 
     /// Index of a column, or an error naming the file and the columns it has.
     pub fn column(&self, name: &str) -> anyhow::Result<usize> {
-        self.headers.iter().position(|h| h == name).with_context(|| {
-            format!(
-                "{}: no column `{name}` (columns: {})",
-                self.path.display(),
-                self.headers.join(", ")
-            )
-        })
+        self.headers
+            .iter()
+            .position(|h| h == name)
+            .with_context(|| {
+                format!(
+                    "{}: no column `{name}` (columns: {})",
+                    self.path.display(),
+                    self.headers.join(", ")
+                )
+            })
     }
 
     /// The rows (0-based data-row indices) where none of `cols` is missing.
@@ -69,14 +80,17 @@ impl Table {
         rows.iter()
             .map(|&r| {
                 let cell = &self.rows[r][c];
-                cell.parse::<f64>().ok().filter(|v| v.is_finite()).with_context(|| {
-                    format!(
-                        "{}: row {}, column `{}`: `{cell}` is not a number",
-                        self.path.display(),
-                        r + 2,
-                        self.headers[c]
-                    )
-                })
+                cell.parse::<f64>()
+                    .ok()
+                    .filter(|v| v.is_finite())
+                    .with_context(|| {
+                        format!(
+                            "{}: row {}, column `{}`: `{cell}` is not a number",
+                            self.path.display(),
+                            r + 2,
+                            self.headers[c]
+                        )
+                    })
             })
             .collect()
     }
