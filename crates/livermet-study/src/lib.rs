@@ -1,6 +1,7 @@
 //! livermet-study: the protocol. For now `prepare` (DESIGN.md "Data flow": ADC, registration,
 //! resampling, normalisation, slices and patches, cached on disk per patient).
 
+pub mod accuracy;
 mod error;
 pub mod prepare;
 mod prepare_patient;

@@ -6,33 +6,11 @@ use std::path::Path;
 
 use livermet_cohort::{ValidateOptions, read_cohort};
 use livermet_image::body_mask;
-use livermet_io::{Affine, Volume, apply_affine, read_volume};
+use livermet_io::{Affine, read_volume};
+use livermet_study::accuracy::target_registration_error;
 use livermet_study::prepare::load_prepared;
 use livermet_study::{PrepareSettings, prepare_cohort, prepared_dir};
 use livermet_synth::{SynthSettings, Truth, synthesise};
-
-/// Mean distance (mm) between where `est` and `truth` send the T2 world points of the body and
-/// tumour voxels (every 3rd voxel in-plane, for speed).
-fn target_registration_error(t2: &Volume, roi: &Volume, est: &Affine, truth: &Affine) -> f64 {
-    let mask = body_mask(t2);
-    let (mut sum, mut n) = (0.0, 0usize);
-    for k in 0..t2.dims[2] {
-        for j in (0..t2.dims[1]).step_by(3) {
-            for i in (0..t2.dims[0]).step_by(3) {
-                let idx = t2.index(i, j, k);
-                if !mask[idx] && roi.data[idx] == 0.0 {
-                    continue;
-                }
-                let x = t2.voxel_to_world([i as f64, j as f64, k as f64]);
-                let (a, b) = (apply_affine(est, x), apply_affine(truth, x));
-                sum +=
-                    ((a[0] - b[0]).powi(2) + (a[1] - b[1]).powi(2) + (a[2] - b[2]).powi(2)).sqrt();
-                n += 1;
-            }
-        }
-    }
-    sum / n as f64
-}
 
 fn matrix(v: &serde_json::Value) -> Affine {
     let mut m = [[0.0; 4]; 4];
@@ -93,7 +71,8 @@ fn prepare_recovers_the_synthetic_truth() {
                 ("t1ce", &it.transforms.t1ce),
                 ("dwi", &it.transforms.dwi),
             ] {
-                let tre = target_registration_error(&t2, &roi, &matrix(&tf[seq]["matrix"]), true_m);
+                let tre =
+                    target_registration_error(&t2, &roi, &matrix(&tf[seq]["matrix"]), true_m, 3);
                 assert!(tre < 1.0, "patient {} {seq}: TRE {tre:.3} mm", p.id);
             }
             // ADC: un-z-score the prepared ADC channel and take the median over the ROI.
