@@ -2,10 +2,11 @@
 //! score and of treat-all / treat-none, as the Python package dcurves computes them.
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::{Context, bail};
+use crate::cmd::write_atomic;
+use anyhow::Context;
 use livermet_stats::dca::{DecisionCurvePoint, decision_curves, threshold_grid};
 
 use super::roc::read_scored;
@@ -61,34 +62,6 @@ fn to_csv(points: &[DecisionCurvePoint]) -> anyhow::Result<Vec<u8>> {
         ])?;
     }
     Ok(w.into_inner()?)
-}
-
-/// Write `bytes` to `path` through a temporary file in the same folder, then rename, so a
-/// failure never leaves a half-written file.
-fn write_atomic(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
-    let dir = path
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let name = path
-        .file_name()
-        .with_context(|| format!("--out {}: not a file name", path.display()))?;
-    let tmp = dir.join(format!(
-        ".{}.tmp{}",
-        name.to_string_lossy(),
-        std::process::id()
-    ));
-    let result = std::fs::File::create(&tmp)
-        .and_then(|mut f| f.write_all(bytes).and_then(|_| f.sync_all()))
-        .and_then(|_| std::fs::rename(&tmp, path));
-    if let Err(e) = result {
-        let _ = std::fs::remove_file(&tmp);
-        bail!(
-            "cannot write {}: {e}: check the folder exists and is writable",
-            path.display()
-        );
-    }
-    Ok(())
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {

@@ -3,9 +3,10 @@
 
 use std::collections::BTreeSet;
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
+use crate::cmd::write_atomic;
 use anyhow::{Context, bail};
 use livermet_stats::table1::{
     Summary, SummaryForm, Table1, Table1Options, Table1Row, TestName, Variable, VariableKind,
@@ -326,23 +327,4 @@ fn csv_bytes(table: &Table1, rows: &[TextRow]) -> anyhow::Result<Vec<u8>> {
         w.write_record(&cells)?;
     }
     Ok(w.into_inner()?)
-}
-
-/// Write through a temporary file in the same folder, then rename: never a half-written file.
-fn write_atomic(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
-    let dir = path
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let name = path
-        .file_name()
-        .with_context(|| format!("--csv {}: not a file name", path.display()))?;
-    let tmp = dir.join(format!(
-        ".{}.tmp{}",
-        name.to_string_lossy(),
-        std::process::id()
-    ));
-    std::fs::write(&tmp, bytes)
-        .with_context(|| format!("cannot write {}: check the folder exists", tmp.display()))?;
-    std::fs::rename(&tmp, path).with_context(|| format!("cannot rename onto {}", path.display()))
 }
