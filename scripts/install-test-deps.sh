@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Installs what the test suite needs beyond the Rust toolchain: a headless Chromium for the
+# report's browser check (crates/livermet-report, tests/browser.rs). Idempotent: does nothing
+# when a browser is already there ($LIVERMET_CHROMIUM, chromium, chromium-browser,
+# google-chrome[-stable] on PATH, or /usr/bin/chromium). Installs Debian's `chromium` package.
+set -euo pipefail
+
+have_browser() {
+    if [[ -n "${LIVERMET_CHROMIUM:-}" && -x "${LIVERMET_CHROMIUM}" ]]; then
+        return 0
+    fi
+    local b
+    for b in chromium chromium-browser google-chrome google-chrome-stable; do
+        if command -v "$b" >/dev/null 2>&1; then
+            return 0
+        fi
+    done
+    [[ -x /usr/bin/chromium ]]
+}
+
+if have_browser; then
+    echo "install-test-deps: Chromium already installed"
+    exit 0
+fi
+
+if ! command -v apt-get >/dev/null 2>&1; then
+    echo "install-test-deps: no Chromium and no apt-get; install Chromium or Chrome yourself and set LIVERMET_CHROMIUM to its binary" >&2
+    exit 1
+fi
+
+SUDO=()
+if [[ "$(id -u)" -ne 0 ]]; then
+    if command -v sudo >/dev/null 2>&1; then
+        SUDO=(sudo)
+    else
+        echo "install-test-deps: not root and no sudo; run: apt-get install -y --no-install-recommends chromium" >&2
+        exit 1
+    fi
+fi
+
+install() {
+    "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive \
+        apt-get install -y --no-install-recommends chromium
+}
+
+echo "install-test-deps: installing chromium with apt-get"
+if ! install; then
+    echo "install-test-deps: install failed; updating the package lists and trying again"
+    "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update
+    install
+fi
+
+if have_browser; then
+    echo "install-test-deps: Chromium installed"
+else
+    echo "install-test-deps: chromium was installed but no browser binary was found" >&2
+    exit 1
+fi
