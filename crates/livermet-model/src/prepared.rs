@@ -8,6 +8,7 @@
 //! (shift, flip, rotation), plain ones from [`cut_patch`].
 
 use std::path::Path;
+use std::sync::Arc;
 
 use livermet_image::{AugmentConfig, Augmenter, PatchManifest, PatchSpec, cut_patch};
 use livermet_io::Volume;
@@ -38,7 +39,8 @@ struct SliceCrop {
 #[derive(Debug)]
 pub struct PreparedPatches {
     patients: Vec<PatientInfo>,
-    slices: Vec<Vec<SliceCrop>>,
+    /// Shared so that [`PreparedPatches::select`] re-labels patients without copying pixels.
+    slices: Vec<Arc<Vec<SliceCrop>>>,
     spec: PatchSpec,
     augment: AugmentConfig,
 }
@@ -73,7 +75,7 @@ impl PreparedPatches {
                 clinical: row.clinical.clone(),
                 n_slices: crops.len(),
             });
-            slices.push(crops);
+            slices.push(Arc::new(crops));
         }
         Ok(PreparedPatches {
             patients,
@@ -81,6 +83,42 @@ impl PreparedPatches {
             spec,
             augment,
         })
+    }
+
+    /// The patients `rows` (by id, in that order) with the labels and clinical vectors of
+    /// `rows`: one read of a cohort serves every fold, each with its own in-fold
+    /// standardisation of the clinical vector.
+    pub fn select(&self, rows: &[PatientRow]) -> Result<Self> {
+        let mut patients = Vec::with_capacity(rows.len());
+        let mut slices = Vec::with_capacity(rows.len());
+        for row in rows {
+            let i = self
+                .patients
+                .iter()
+                .position(|p| p.patient_id == row.patient_id)
+                .ok_or_else(|| ModelError::Source {
+                    patient_id: row.patient_id.clone(),
+                    message: "not among the patients read".into(),
+                })?;
+            patients.push(PatientInfo {
+                patient_id: row.patient_id.clone(),
+                label: row.label,
+                clinical: row.clinical.clone(),
+                n_slices: self.patients[i].n_slices,
+            });
+            slices.push(Arc::clone(&self.slices[i]));
+        }
+        Ok(PreparedPatches {
+            patients,
+            slices,
+            spec: self.spec,
+            augment: self.augment,
+        })
+    }
+
+    /// Patch side in pixels.
+    pub fn patch_size(&self) -> usize {
+        self.spec.size
     }
 
     fn crop(&self, patient: usize, slice: usize) -> Result<&SliceCrop> {

@@ -17,6 +17,7 @@ mod error;
 pub mod figures;
 pub mod html;
 pub mod png;
+pub mod study_report;
 
 pub use browser::{BrowserCheck, check_in_browser, screenshot};
 pub use error::ReportError;
@@ -26,6 +27,7 @@ pub use figures::{
 };
 pub use html::Page;
 pub use png::svg_to_png;
+pub use study_report::{ReportInputs, write_study_report};
 /// The SVG parser (and, as `usvg::roxmltree`, the XML parser) used by [`png`], for callers that
 /// want to inspect a figure.
 pub use resvg::usvg;

@@ -23,6 +23,7 @@
 
 mod categorical;
 mod continuous;
+pub mod text;
 
 use serde::Serialize;
 

@@ -1,6 +1,6 @@
 //! The crate's one error type.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// What can stop a study step. Every variant names the patient or file involved.
 #[derive(Debug, thiserror::Error)]
@@ -26,4 +26,48 @@ pub enum StudyError {
     /// A file of the prepared-data folder could not be written or read.
     #[error("{path}: {reason}")]
     File { path: PathBuf, reason: String },
+    /// `STUDY.toml` is unreadable or wrong.
+    #[error("{path}: {reason}")]
+    Settings { path: PathBuf, reason: String },
+    /// A cohort CSV is unusable (every problem is in the error's list).
+    #[error(transparent)]
+    Cohort(#[from] livermet_cohort::CohortError),
+    /// The external cohort's CSV does not have the primary cohort's columns.
+    #[error(
+        "the external cohort {external} has other columns than the primary cohort {primary} (missing: {missing:?}, extra: {extra:?}); use the same columns in both CSVs"
+    )]
+    ColumnsDiffer {
+        external: PathBuf,
+        primary: PathBuf,
+        missing: Vec<String>,
+        extra: Vec<String>,
+    },
+    /// Some patients could not be prepared.
+    #[error("{} patient(s) of the {cohort} cohort could not be prepared; the first: {} ({}); fix or remove them and run again", failed.len(), failed[0].0, failed[0].1)]
+    PrepareFailed {
+        cohort: String,
+        failed: Vec<(String, String)>,
+    },
+    /// Training or scoring a network failed.
+    #[error(transparent)]
+    Model(#[from] livermet_model::ModelError),
+    /// A statistical fit or test failed.
+    #[error("statistics: {0}")]
+    Stats(#[from] livermet_stats::StatsError),
+    /// Inputs that do not belong together (a study folder of other settings, ...).
+    #[error("{0}")]
+    Mismatch(String),
+    /// A model bundle is unusable.
+    #[error("model bundle {path}: {reason}")]
+    Bundle { path: PathBuf, reason: String },
+}
+
+impl StudyError {
+    /// A file-system error on `path`.
+    pub fn file(path: &Path, e: impl std::fmt::Display) -> Self {
+        StudyError::File {
+            path: path.to_path_buf(),
+            reason: e.to_string(),
+        }
+    }
 }

@@ -1,10 +1,24 @@
-//! livermet-study: the protocol. For now `prepare` (DESIGN.md "Data flow": ADC, registration,
-//! resampling, normalisation, slices and patches, cached on disk per patient).
+//! livermet-study: the protocol (DESIGN.md, "Data flow"): `prepare` (ADC, registration,
+//! resampling, normalisation, slices and patches, cached on disk per patient), the study
+//! (folds; CF, MRI and Combined models fitted inside each fold; external validation), its
+//! evaluation, the model bundle and `predict` for one patient.
 
 pub mod accuracy;
+pub mod bundle;
+pub mod clinical;
+pub mod cohort_io;
 mod error;
+pub mod evaluate;
 pub mod prepare;
 mod prepare_patient;
+pub mod representative;
+pub mod results;
+pub mod run;
+pub mod scores;
+pub mod settings;
 
 pub use error::StudyError;
 pub use prepare::{PrepareReport, PrepareSettings, PreparedPatient, prepare_cohort, prepared_dir};
+pub use run::{Observer, Quiet, StudyRun, run_study};
+pub use scores::CohortScores;
+pub use settings::{ModelName, StudySettings};

@@ -27,6 +27,10 @@ enum Command {
     Validate(cmd::validate::Args),
     /// ADC, registration, resampling, normalisation and tumour patches for every patient.
     Prepare(cmd::prepare::Args),
+    /// The whole study from STUDY.toml: folds, CF/MRI/Combined, external validation, report.
+    Study(cmd::study::Args),
+    /// SLM risk of one new patient from a study's model bundle.
+    Predict(cmd::predict::Args),
     /// Train one network (MRI or Combined) on a prepared cohort and one fold.
     Train(cmd::train::Args),
     /// Benchmarks of the current backend.
@@ -47,6 +51,8 @@ fn main() -> ExitCode {
         Command::Synth(a) => cmd::synth::run(a),
         Command::Validate(a) => cmd::validate::run(a),
         Command::Prepare(a) => cmd::prepare::run(a),
+        Command::Study(a) => cmd::study::run(a),
+        Command::Predict(a) => cmd::predict::run(a),
         Command::Train(a) => cmd::train::run(a),
         Command::Bench(c) => cmd::bench::run(c),
         Command::Image(c) => cmd::image::run(c),

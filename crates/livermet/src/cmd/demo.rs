@@ -1,6 +1,7 @@
-//! `livermet demo`: the whole study on a synthetic two-centre cohort. Each step is one function
-//! taking the demo's context, so later steps (prepare, fit, evaluate, report) append to
-//! [`run`]'s list.
+//! `livermet demo`: the whole study on a synthetic two-centre cohort: synthesise it, validate
+//! it, then run `livermet study` on it (prepare, folds, CF/MRI/Combined, external validation,
+//! report, model bundle) and print the report's path and the AUCs. Run again, it reuses the
+//! cohort and every finished step.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -9,7 +10,10 @@ use anyhow::Context;
 use livermet_cohort::{ValidateOptions, validate_cohort};
 use livermet_synth::{Size, SynthSettings};
 
-use crate::cmd::synth::{make_cohort, print_summary};
+use crate::cmd::study::{print_summary, study_and_report};
+use crate::cmd::synth::{make_cohort, print_summary as synth_summary};
+use crate::cmd::write_atomic;
+use livermet_study::StudySettings;
 
 /// Training protocol of the study steps.
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -55,7 +59,38 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     };
     synthesise_cohort(&mut demo)?;
     validate(&demo)?;
+    study(&demo)?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Step 3: the study, with `DIR/study.toml` written so the user can re-run or edit it.
+fn study(demo: &Demo) -> anyhow::Result<()> {
+    let protocol = match demo.args.protocol {
+        Protocol::Quick => livermet_model::Protocol::Quick,
+        Protocol::Paper => livermet_model::Protocol::Paper,
+    };
+    let toml = format!(
+        "# Written by `livermet demo`; run it again with `livermet study {0}/study.toml --out {0}`.\n\
+         primary = \"cohort/primary.csv\"\nexternal = \"cohort/external.csv\"\n\
+         protocol = \"{1}\"\nseed = {2}\n",
+        demo.args.out.display(),
+        match protocol {
+            livermet_model::Protocol::Quick => "quick",
+            livermet_model::Protocol::Paper => "paper",
+        },
+        demo.args.seed
+    );
+    let path = demo.args.out.join("study.toml");
+    write_atomic(&path, toml.as_bytes())?;
+    let settings = StudySettings::load(&path)?;
+    println!(
+        "step 3: the study ({path}), {protocol:?} protocol",
+        path = path.display()
+    );
+    let device = livermet_model::device::cpu();
+    let results = study_and_report(&settings, &demo.args.out, &device)?;
+    print_summary(&results, &demo.args.out);
+    Ok(())
 }
 
 /// Step 1: the synthetic cohort (small images for `quick`, the paper's matrix for `paper`).
@@ -73,8 +108,17 @@ fn synthesise_cohort(demo: &mut Demo) -> anyhow::Result<()> {
         "step 1: synthetic two-centre cohort (seed {}, {:?} images)",
         settings.seed, size
     );
+    // A cohort already synthesised with the same settings is kept: re-synthesising would
+    // change every file's time stamp and force the whole preparation again.
+    let marker = demo.cohort_dir.join("demo-synth.json");
+    let wanted = format!("{settings:?}");
+    if std::fs::read_to_string(&marker).is_ok_and(|s| s == wanted) {
+        println!("          reusing {}", demo.cohort_dir.display());
+        return Ok(());
+    }
     let summary = make_cohort(&demo.cohort_dir, &settings)?;
-    print_summary(&demo.cohort_dir, &summary)
+    write_atomic(&marker, wanted.as_bytes())?;
+    synth_summary(&demo.cohort_dir, &summary)
 }
 
 /// Step 2: validate both centres' CSVs as a user's cohort would be.

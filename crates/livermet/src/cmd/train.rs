@@ -8,9 +8,10 @@ use anyhow::{Context, bail};
 use livermet_cohort::{FoldAssignment, Patient, ValidateOptions, read_cohort};
 use livermet_model::checkpoint::write_json_atomic;
 use livermet_model::{
-    EpochLog, ModelKind, PatientRow, PreparedPatches, Protocol, Trainer, device, patient_scores,
-    save_model,
+    EpochLog, ModelKind, PreparedPatches, Protocol, Trainer, device, patient_scores, save_model,
 };
+use livermet_study::clinical::{FeatureTable, Standardisation};
+use livermet_study::run::rows_for;
 
 use crate::cmd::progress;
 
@@ -49,9 +50,9 @@ pub struct Args {
     /// Block widths, 6 values or 3 (each used twice), overriding the protocol's.
     #[arg(long, value_delimiter = ',')]
     pub widths: Option<Vec<usize>>,
-    /// Patch side the data was prepared with.
-    #[arg(long, default_value_t = 112)]
-    pub patch_size: usize,
+    /// Patch side the data was prepared with [default: the protocol's, 112 paper / 64 quick].
+    #[arg(long)]
+    pub patch_size: Option<usize>,
     /// Augmented copies of each tumour slice per epoch (overrides the protocol's).
     #[arg(long)]
     pub copies: Option<usize>,
@@ -136,10 +137,11 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         ProtocolArg::Quick => Protocol::Quick,
         ProtocolArg::Paper => Protocol::Paper,
     };
-    let (mean, sd) = standardisation(&train_p);
-    let mut net = protocol
-        .net(kind, mean.len())
-        .with_patch_size(args.patch_size);
+    let std = Standardisation::fit(&FeatureTable::clinical(&train_p));
+    let mut net = protocol.net(kind, std.features.len());
+    if let Some(s) = args.patch_size {
+        net = net.with_patch_size(s);
+    }
     if let Some(w) = &args.widths {
         net = net.with_widths(expand_widths(w)?);
     }
@@ -150,11 +152,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     if let Some(c) = args.copies {
         cfg = cfg.with_copies_per_slice(c);
     }
-    let rows = |ps: &[&Patient]| -> Vec<PatientRow> {
-        ps.iter()
-            .map(|p| patient_row(p, kind, &mean, &sd))
-            .collect()
-    };
+    let rows = |ps: &[&Patient]| rows_for(ps.iter().copied(), kind, Some(&std));
     let spin = progress::bar((train_p.len() + test_p.len()) as u64, "reading");
     let tick = || spin.inc(1);
     let aug = protocol.augment();
@@ -177,10 +175,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     };
     std::fs::create_dir_all(&args.out)
         .with_context(|| format!("creating {}", args.out.display()))?;
-    write_json_atomic(
-        &args.out.join("standardisation.json"),
-        &serde_json::json!({ "features": livermet_cohort::CLINICAL_FEATURES, "mean": mean, "sd": sd }),
-    )?;
+    write_json_atomic(&args.out.join("standardisation.json"), &std)?;
     while trainer.epochs_done() < cfg.epochs {
         let e = trainer.epochs_done() + 1;
         let bar = progress::bar(0, &format!("epoch {e}/{}", cfg.epochs));
@@ -223,39 +218,6 @@ fn fold_patients<'a>(
             })
         })
         .collect()
-}
-
-/// Mean and SD of each clinical feature over the training patients (fitted in-fold; a
-/// constant feature gets SD 1 so it standardises to 0).
-fn standardisation(train: &[&Patient]) -> (Vec<f64>, Vec<f64>) {
-    let n = train.len().max(1) as f64;
-    let feats: Vec<[f64; 5]> = train.iter().map(|p| p.clinical.features()).collect();
-    let mean: Vec<f64> = (0..5)
-        .map(|j| feats.iter().map(|f| f[j]).sum::<f64>() / n)
-        .collect();
-    let sd = (0..5)
-        .map(|j| {
-            let v =
-                feats.iter().map(|f| (f[j] - mean[j]).powi(2)).sum::<f64>() / (n - 1.0).max(1.0);
-            if v > 0.0 { v.sqrt() } else { 1.0 }
-        })
-        .collect();
-    (mean, sd)
-}
-
-fn patient_row(p: &Patient, kind: ModelKind, mean: &[f64], sd: &[f64]) -> PatientRow {
-    let clinical = match kind {
-        ModelKind::Mri => Vec::new(),
-        ModelKind::Combined => {
-            let f = p.clinical.features();
-            (0..5).map(|j| ((f[j] - mean[j]) / sd[j]) as f32).collect()
-        }
-    };
-    PatientRow {
-        patient_id: p.id.clone(),
-        label: u8::from(p.slm == Some(true)),
-        clinical,
-    }
 }
 
 fn epoch_line(l: &EpochLog, epochs: usize) -> String {

@@ -8,6 +8,7 @@ mod image_register;
 mod stats_logistic;
 mod stats_roc;
 mod stats_table1;
+mod study;
 mod synth;
 mod train;
 mod validate_prepare;

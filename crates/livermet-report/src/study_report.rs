@@ -1,0 +1,650 @@
+//! The study report in `OUT/` (DESIGN.md, "Files"): `results.json` (every number), CSV tables,
+//! figures as SVG and PNG under `figures/`, and `report.html` (one self-contained page).
+
+use std::path::{Path, PathBuf};
+
+use livermet_stats::table1::text::{TextRow, header, p_text, text_rows};
+use livermet_study::evaluate::CohortEvaluation;
+use livermet_study::representative::Case;
+use livermet_study::results::StudyResults;
+use livermet_study::{CohortScores, ModelName};
+
+use crate::figures::{
+    Series, Tile, TileRow, calibration_figure, decision_curve_figure, representative_figure,
+    roc_figure,
+};
+use crate::{Page, ReportError, svg_to_png, write_atomic};
+
+/// Cohort keys as the report names them.
+fn cohort_title(key: &str) -> &str {
+    match key {
+        "primary_cv" => "Primary cohort (5-fold cross-validation)",
+        "external" => "External validation cohort",
+        other => other,
+    }
+}
+
+/// What goes into the report besides [`StudyResults`].
+#[derive(Debug)]
+pub struct ReportInputs<'a> {
+    pub results: &'a StudyResults,
+    /// Scores of each cohort (`primary_cv`, `external`), written as CSV.
+    pub scores: Vec<&'a CohortScores>,
+    /// Representative patients per cohort key.
+    pub cases: Vec<(String, Vec<Case>)>,
+    /// Wall time of the study, seconds.
+    pub seconds: f64,
+}
+
+/// The files written, relative to the report folder.
+#[derive(Debug, Default)]
+pub struct ReportFiles {
+    pub files: Vec<PathBuf>,
+}
+
+/// Writes the whole report into `out`.
+pub fn write_study_report(out: &Path, inputs: &ReportInputs) -> Result<ReportFiles, ReportError> {
+    let r = inputs.results;
+    let figures = out.join("figures");
+    std::fs::create_dir_all(&figures).map_err(|source| ReportError::Io {
+        path: figures.clone(),
+        source,
+    })?;
+    let mut files = ReportFiles::default();
+    let mut put = |name: &str, bytes: &[u8]| -> Result<(), ReportError> {
+        write_atomic(&out.join(name), bytes)?;
+        files.files.push(PathBuf::from(name));
+        Ok(())
+    };
+    let json = serde_json::to_vec_pretty(r).map_err(|e| ReportError::Svg(e.to_string()))?;
+    put("results.json", &json)?;
+    for s in &inputs.scores {
+        put(&format!("scores_{}.csv", s.cohort), s.to_csv().as_bytes())?;
+    }
+    put(
+        "performance.csv",
+        csv(&performance_header(), &performance_rows(r)).as_bytes(),
+    )?;
+    put(
+        "comparisons.csv",
+        csv(&comparison_header(), &comparison_rows(r)).as_bytes(),
+    )?;
+    put(
+        "decision_curves.csv",
+        csv(
+            &[
+                "cohort",
+                "model",
+                "threshold",
+                "net_benefit",
+                "net_intervention_avoided",
+            ]
+            .map(String::from),
+            &dca_rows(r),
+        )
+        .as_bytes(),
+    )?;
+    put(
+        "calibration.csv",
+        csv(&calibration_header(), &calibration_rows(r)).as_bytes(),
+    )?;
+    put(
+        "score_associations.csv",
+        csv(&association_header(), &association_rows(r)).as_bytes(),
+    )?;
+    put("cf_model.csv", csv(&cf_header(), &cf_rows(r)).as_bytes())?;
+    for (key, c) in &r.cohorts {
+        let rows: Vec<Vec<String>> = table1_rows(c).into_iter().map(|t| t.cells).collect();
+        put(
+            &format!("table1_{key}.csv"),
+            csv(&header(&c.table1), &rows).as_bytes(),
+        )?;
+    }
+
+    let mut page =
+        Page::new("livermet study report: synchronous liver metastases of rectal cancer");
+    summary_section(&mut page, r, inputs.seconds);
+    for (key, c) in &r.cohorts {
+        page.section(cohort_title(key));
+        page.paragraph(&format!("{} patients, {} with SLM.", c.n, c.events));
+        page.table(
+            "Performance at the median score (paper: ACC, SEN, SPE, PPV, NPV with counts)",
+            &performance_header()[1..].to_vec(),
+            &performance_rows_of(key, c)
+                .into_iter()
+                .map(|mut v| {
+                    v.remove(0);
+                    v
+                })
+                .collect::<Vec<_>>(),
+        );
+        page.table(
+            "DeLong tests of paired AUCs",
+            &comparison_header()[1..].to_vec(),
+            &comparison_rows_of(key, c)
+                .into_iter()
+                .map(|mut v| {
+                    v.remove(0);
+                    v
+                })
+                .collect::<Vec<_>>(),
+        );
+        for (kind, svg) in cohort_figures(key, c) {
+            let stem = format!("{kind}_{key}");
+            put(&format!("figures/{stem}.svg"), svg.as_bytes())?;
+            put(&format!("figures/{stem}.png"), &svg_to_png(&svg)?)?;
+            page.figure(&figure_caption(kind, key), &svg);
+        }
+        page.table(
+            "Calibration (intercept, slope, Brier score, Hosmer-Lemeshow)",
+            &calibration_summary_header(),
+            &calibration_summary_rows(c),
+        );
+        let t1 = table1_rows(c);
+        page.table(
+            &format!("Table 1: clinical characteristics ({})", cohort_title(key)),
+            &header(&c.table1),
+            &t1.into_iter().map(|t| t.cells).collect::<Vec<_>>(),
+        );
+        page.table("Univariable logistic regression: DL score at or above the median on each clinical characteristic", &association_header()[1..].to_vec(), &association_rows_of(key, c).into_iter().map(|mut v| { v.remove(0); v }).collect::<Vec<_>>());
+        if let Some((_, cases)) = inputs.cases.iter().find(|(k, _)| k == key) {
+            if !cases.is_empty() {
+                let svg = cases_figure(key, cases);
+                put(&format!("figures/representative_{key}.svg"), svg.as_bytes())?;
+                put(
+                    &format!("figures/representative_{key}.png"),
+                    &svg_to_png(&svg)?,
+                )?;
+                page.figure(&figure_caption("representative", key), &svg);
+            }
+        }
+    }
+    cf_section(&mut page, r);
+    settings_section(&mut page, r);
+    put("report.html", page.render().as_bytes())?;
+    Ok(files)
+}
+
+fn figure_caption(kind: &str, key: &str) -> String {
+    let what = match kind {
+        "roc" => "ROC curves of the CF, MRI and Combined models",
+        "dca" => {
+            "Decision curves (net benefit against threshold probability), with treat-all and treat-none"
+        }
+        "calibration" => {
+            "Calibration curves (deciles of predicted risk against the observed SLM rate)"
+        }
+        _ => {
+            "Representative patients at the median-score threshold of the Combined model: T2WI, T1WI, T1CE, DWI and ADC of the middle tumour slice with the tumour outline"
+        }
+    };
+    format!("{what}. {}.", cohort_title(key))
+}
+
+fn summary_section(page: &mut Page, r: &StudyResults, seconds: f64) {
+    page.section("Summary");
+    page.paragraph(&format!(
+        "Protocol {:?}, {} folds, seed {}, livermet {}; the study took {:.0} s.",
+        r.protocol, r.folds, r.seed, r.livermet_version, seconds
+    ));
+    let mut rows = Vec::new();
+    for (key, c) in &r.cohorts {
+        for (m, e) in &c.models {
+            rows.push(vec![
+                cohort_title(key).to_string(),
+                m.to_string(),
+                auc_text(e.auc, e.ci_low, e.ci_high),
+            ]);
+        }
+    }
+    page.table(
+        "AUC (95% CI, DeLong)",
+        &["Cohort".into(), "Model".into(), "AUC (95% CI)".into()],
+        &rows,
+    );
+}
+
+fn cf_section(page: &mut Page, r: &StudyResults) {
+    page.section("Clinical factor (CF) model");
+    let Some(cf) = &r.cf_model else {
+        page.paragraph("The CF model was not fitted in this study.");
+        return;
+    };
+    page.paragraph(&format!(
+        "Fitted on the whole primary cohort: univariable screen p < 0.1 kept [{}]; backward stepwise \
+         likelihood-ratio elimination (removal at p > 0.10) kept [{}]. Predictors kept in each \
+         cross-validation fold: {}.",
+        cf.screened_in.join(", "),
+        cf.predictors.join(", "),
+        r.cf_predictors_per_fold.iter().enumerate().map(|(i, p)| format!("fold {}: [{}]", i + 1, p.join(", "))).collect::<Vec<_>>().join("; ")
+    ));
+    for (name, why) in &cf.excluded {
+        page.paragraph(&format!("Candidate {name} was not screened: {why}."));
+    }
+    page.table(
+        "Final CF model: coefficients and odds ratios",
+        &cf_header(),
+        &cf_rows(r),
+    );
+}
+
+fn settings_section(page: &mut Page, r: &StudyResults) {
+    page.section("Settings");
+    let d: Vec<Vec<String>> = r
+        .settings_differing_from_paper
+        .iter()
+        .map(|s| vec![s.setting.clone(), s.this_study.clone(), s.paper.clone()])
+        .collect();
+    if d.is_empty() {
+        page.paragraph("Every setting is the paper's.");
+    } else {
+        page.table(
+            "Settings that differ from the paper's protocol",
+            &["Setting".into(), "This study".into(), "Paper".into()],
+            &d,
+        );
+    }
+    let text = serde_json::to_string_pretty(&r.settings).unwrap_or_default();
+    let pairs: Vec<(String, String)> = vec![
+        ("livermet version".into(), r.livermet_version.clone()),
+        ("seed".into(), r.seed.to_string()),
+        ("protocol".into(), format!("{:?}", r.protocol)),
+        ("all settings (JSON)".into(), text),
+    ];
+    page.key_values("Versions, seed and settings", &pairs);
+}
+
+fn auc_text(auc: f64, lo: Option<f64>, hi: Option<f64>) -> String {
+    match (lo, hi) {
+        (Some(l), Some(h)) => format!("{auc:.3} ({l:.3}-{h:.3})"),
+        _ => format!("{auc:.3}"),
+    }
+}
+
+fn opt(v: Option<f64>) -> String {
+    v.map_or(String::new(), |v| v.to_string())
+}
+
+fn csv(header: &[String], rows: &[Vec<String>]) -> String {
+    let esc = |c: &str| {
+        if c.contains([',', '"', '\n']) {
+            format!("\"{}\"", c.replace('"', "\"\""))
+        } else {
+            c.to_string()
+        }
+    };
+    let mut text = header.iter().map(|h| esc(h)).collect::<Vec<_>>().join(",") + "\n";
+    for r in rows {
+        text += &(r.iter().map(|c| esc(c)).collect::<Vec<_>>().join(",") + "\n");
+    }
+    text
+}
+
+fn performance_header() -> Vec<String> {
+    [
+        "cohort",
+        "model",
+        "auc",
+        "ci_low",
+        "ci_high",
+        "threshold",
+        "accuracy",
+        "sensitivity",
+        "specificity",
+        "ppv",
+        "npv",
+        "tp",
+        "fp",
+        "tn",
+        "fn",
+        "ACC",
+        "SEN",
+        "SPE",
+        "PPV",
+        "NPV",
+    ]
+    .map(String::from)
+    .to_vec()
+}
+
+fn performance_rows(r: &StudyResults) -> Vec<Vec<String>> {
+    r.cohorts
+        .iter()
+        .flat_map(|(k, c)| performance_rows_of(k, c))
+        .collect()
+}
+
+fn performance_rows_of(key: &str, c: &CohortEvaluation) -> Vec<Vec<String>> {
+    c.models
+        .iter()
+        .map(|(m, e)| {
+            let t = &e.threshold_metrics;
+            vec![
+                key.to_string(),
+                m.to_string(),
+                e.auc.to_string(),
+                opt(e.ci_low),
+                opt(e.ci_high),
+                e.threshold.to_string(),
+                opt(e.accuracy),
+                opt(e.sensitivity),
+                opt(e.specificity),
+                opt(e.ppv),
+                opt(e.npv),
+                t.tp.to_string(),
+                t.fp.to_string(),
+                t.tn.to_string(),
+                t.fn_.to_string(),
+                t.accuracy.percent_label(),
+                t.sensitivity.percent_label(),
+                t.specificity.percent_label(),
+                t.ppv.percent_label(),
+                t.npv.percent_label(),
+            ]
+        })
+        .collect()
+}
+
+fn comparison_header() -> Vec<String> {
+    [
+        "cohort", "a", "b", "auc_a", "auc_b", "auc_diff", "z", "p", "ci_low", "ci_high",
+    ]
+    .map(String::from)
+    .to_vec()
+}
+
+fn comparison_rows(r: &StudyResults) -> Vec<Vec<String>> {
+    r.cohorts
+        .iter()
+        .flat_map(|(k, c)| comparison_rows_of(k, c))
+        .collect()
+}
+
+fn comparison_rows_of(key: &str, c: &CohortEvaluation) -> Vec<Vec<String>> {
+    c.comparisons
+        .iter()
+        .map(|x| {
+            vec![
+                key.to_string(),
+                x.a.to_string(),
+                x.b.to_string(),
+                x.auc_a.to_string(),
+                x.auc_b.to_string(),
+                x.auc_diff.to_string(),
+                opt(x.z),
+                opt(x.p),
+                x.ci_low.to_string(),
+                x.ci_high.to_string(),
+            ]
+        })
+        .collect()
+}
+
+fn dca_rows(r: &StudyResults) -> Vec<Vec<String>> {
+    r.cohorts
+        .iter()
+        .flat_map(|(k, c)| {
+            c.decision_curves.iter().map(move |d| {
+                vec![
+                    k.clone(),
+                    d.model.clone(),
+                    d.threshold.to_string(),
+                    d.net_benefit.to_string(),
+                    d.net_intervention_avoided.to_string(),
+                ]
+            })
+        })
+        .collect()
+}
+
+fn calibration_header() -> Vec<String> {
+    [
+        "cohort",
+        "model",
+        "bin",
+        "n",
+        "events",
+        "mean_predicted",
+        "observed",
+        "ci_low",
+        "ci_high",
+    ]
+    .map(String::from)
+    .to_vec()
+}
+
+fn calibration_rows(r: &StudyResults) -> Vec<Vec<String>> {
+    let mut rows = Vec::new();
+    for (k, c) in &r.cohorts {
+        for (m, e) in &c.models {
+            let Some(cal) = &e.calibration else { continue };
+            for (i, b) in cal.curve.iter().enumerate() {
+                rows.push(vec![
+                    k.clone(),
+                    m.to_string(),
+                    (i + 1).to_string(),
+                    b.n.to_string(),
+                    b.events.to_string(),
+                    b.mean_predicted.to_string(),
+                    b.observed.to_string(),
+                    b.ci_low.to_string(),
+                    b.ci_high.to_string(),
+                ]);
+            }
+        }
+    }
+    rows
+}
+
+fn calibration_summary_header() -> Vec<String> {
+    [
+        "Model",
+        "Intercept (95% CI)",
+        "Slope (95% CI)",
+        "Brier",
+        "Hosmer-Lemeshow chi2 (df), p",
+    ]
+    .map(String::from)
+    .to_vec()
+}
+
+fn calibration_summary_rows(c: &CohortEvaluation) -> Vec<Vec<String>> {
+    c.models
+        .iter()
+        .map(|(m, e)| match &e.calibration {
+            Some(cal) => {
+                let i = &cal.calibration_in_the_large;
+                let s = &cal.calibration_slope;
+                let hl = &cal.hosmer_lemeshow;
+                vec![
+                    m.to_string(),
+                    format!("{:.3} ({:.3} to {:.3})", i.estimate, i.ci_low, i.ci_high),
+                    format!(
+                        "{:.3} ({:.3} to {:.3})",
+                        s.slope.estimate, s.slope.ci_low, s.slope.ci_high
+                    ),
+                    format!("{:.4}", cal.brier),
+                    format!("{:.2} ({}), {}", hl.chi2, hl.df, p_text(Some(hl.p))),
+                ]
+            }
+            None => vec![
+                m.to_string(),
+                e.calibration_note.clone().unwrap_or_default(),
+                String::new(),
+                String::new(),
+                String::new(),
+            ],
+        })
+        .collect()
+}
+
+fn association_header() -> Vec<String> {
+    [
+        "cohort",
+        "score",
+        "characteristic",
+        "odds_ratio",
+        "or_ci_low",
+        "or_ci_high",
+        "p",
+    ]
+    .map(String::from)
+    .to_vec()
+}
+
+fn association_rows(r: &StudyResults) -> Vec<Vec<String>> {
+    r.cohorts
+        .iter()
+        .flat_map(|(k, c)| association_rows_of(k, c))
+        .collect()
+}
+
+fn association_rows_of(key: &str, c: &CohortEvaluation) -> Vec<Vec<String>> {
+    c.score_associations
+        .iter()
+        .map(|a| {
+            let x = &a.coefficient;
+            vec![
+                key.to_string(),
+                a.model.to_string(),
+                a.characteristic.clone(),
+                format!("{:.3}", x.odds_ratio),
+                format!("{:.3}", x.or_ci_low),
+                format!("{:.3}", x.or_ci_high),
+                p_text(Some(x.p)),
+            ]
+        })
+        .collect()
+}
+
+fn cf_header() -> Vec<String> {
+    [
+        "term",
+        "coef",
+        "se",
+        "p",
+        "odds_ratio",
+        "or_ci_low",
+        "or_ci_high",
+    ]
+    .map(String::from)
+    .to_vec()
+}
+
+/// The final CF fit's coefficients, read from the selection record.
+fn cf_rows(r: &StudyResults) -> Vec<Vec<String>> {
+    let Some(cf) = &r.cf_model else {
+        return Vec::new();
+    };
+    let coefs = cf.selection["stepwise"]["fit"]["coefficients"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let num =
+        |v: &serde_json::Value, k: &str| v[k].as_f64().map_or(String::new(), |x| x.to_string());
+    coefs
+        .iter()
+        .map(|c| {
+            vec![
+                c["name"].as_str().unwrap_or("").to_string(),
+                num(c, "coef"),
+                num(c, "se"),
+                num(c, "p"),
+                num(c, "odds_ratio"),
+                num(c, "or_ci_low"),
+                num(c, "or_ci_high"),
+            ]
+        })
+        .collect()
+}
+
+fn table1_rows(c: &CohortEvaluation) -> Vec<TextRow> {
+    text_rows(&c.table1)
+}
+
+/// ROC, decision and calibration figures of one cohort.
+fn cohort_figures(key: &str, c: &CohortEvaluation) -> Vec<(&'static str, String)> {
+    let title = cohort_title(key);
+    let roc: Vec<Series> = c
+        .models
+        .iter()
+        .map(|(m, e)| {
+            Series::new(
+                format!("{m}: AUC {}", auc_text(e.auc, e.ci_low, e.ci_high)),
+                e.roc.iter().map(|p| (p.fpr, p.tpr)).collect(),
+            )
+        })
+        .collect();
+    let curve = |name: &str| -> Vec<(f64, f64)> {
+        c.decision_curves
+            .iter()
+            .filter(|d| d.model == name)
+            .map(|d| (d.threshold, d.net_benefit))
+            .collect()
+    };
+    let dca: Vec<Series> = c
+        .models
+        .keys()
+        .map(|m| Series::new(m.to_string(), curve(m.as_str())))
+        .collect();
+    let treat_all = Series::new("Treat all", curve("all")).dashed();
+    let cal: Vec<Series> = c
+        .models
+        .iter()
+        .filter_map(|(m, e)| {
+            e.calibration.as_ref().map(|cal| {
+                Series::new(
+                    m.to_string(),
+                    cal.curve
+                        .iter()
+                        .map(|b| (b.mean_predicted, b.observed))
+                        .collect(),
+                )
+            })
+        })
+        .collect();
+    vec![
+        ("roc", roc_figure(&format!("ROC: {title}"), &roc)),
+        (
+            "dca",
+            decision_curve_figure(&format!("Decision curves: {title}"), &dca, &treat_all),
+        ),
+        (
+            "calibration",
+            calibration_figure(&format!("Calibration: {title}"), &cal),
+        ),
+    ]
+}
+
+/// The paper's Figure 2 for one cohort.
+fn cases_figure(key: &str, cases: &[Case]) -> String {
+    let rows: Vec<TileRow> = cases
+        .iter()
+        .map(|c| TileRow {
+            label: format!("{}: {}, score {:.2}", c.kind, c.patient_id, c.score),
+            tiles: c
+                .channels
+                .iter()
+                .map(|px| Tile {
+                    width: c.size,
+                    height: c.size,
+                    pixels: px.clone(),
+                    mask: c.mask.clone(),
+                })
+                .collect(),
+        })
+        .collect();
+    representative_figure(
+        &format!("Representative patients: {}", cohort_title(key)),
+        &["T2WI", "T1WI", "T1CE", "DWI", "ADC"],
+        &rows,
+    )
+}
+
+/// Models of a cohort, in the paper's order (for callers that print summaries).
+pub fn models_in_order(c: &CohortEvaluation) -> Vec<ModelName> {
+    ModelName::ALL
+        .into_iter()
+        .filter(|m| c.models.contains_key(m))
+        .collect()
+}

@@ -1,0 +1,286 @@
+//! The model bundle (`OUT/model/`, DESIGN.md "Files") and `predict` for one new patient.
+//!
+//! The bundle holds what scoring a new patient needs and nothing about the training patients
+//! beyond summary numbers: `card.json` (format, version, training cohort size and prevalence,
+//! validation results, risk thresholds), `cf.json` (the final CF model), `standardisation.json`
+//! (the clinical vector's training mean and SD), `prepare.json` (preprocessing settings) and one
+//! folder per network (`mri/`, `combined/`: `net.json` + weights).
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use livermet_cohort::{Patient, ValidateOptions, validate_cohort};
+use livermet_model::checkpoint::{read_json, write_json_atomic};
+use livermet_model::{Device, ModelKind, PreparedPatches, load_model, patient_scores};
+use serde::{Deserialize, Serialize};
+
+use crate::StudyError;
+use crate::clinical::{CfFit, FeatureTable, Standardisation};
+use crate::prepare::{PrepareSettings, prepare_cohort};
+use crate::run::{StudyRun, rows_for};
+use crate::settings::ModelName;
+
+/// Version of the bundle layout; a bundle of another format is refused.
+pub const BUNDLE_FORMAT: u32 = 1;
+
+/// A model's validation summary on the card.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CardAuc {
+    pub auc: f64,
+    pub ci_low: Option<f64>,
+    pub ci_high: Option<f64>,
+}
+
+/// `card.json`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ModelCard {
+    pub format: u32,
+    pub livermet_version: String,
+    pub protocol: livermet_model::Protocol,
+    pub seed: u64,
+    pub models: Vec<ModelName>,
+    /// Patients the final models were trained on, and how many had SLM.
+    pub training_patients: usize,
+    pub training_slm: usize,
+    pub training_prevalence: f64,
+    /// Cohort (`primary_cv`, `external`) -> model -> AUC.
+    pub validation: BTreeMap<String, BTreeMap<ModelName, CardAuc>>,
+    /// Risk threshold per model: the median of the final model's scores on its training
+    /// patients (the paper's median-score rule); a score at or above it is "high risk".
+    pub thresholds: BTreeMap<ModelName, f64>,
+    pub intended_use: String,
+}
+
+/// Writes the bundle of a finished study into `dir` (replaced as a whole: built under a
+/// temporary name, then renamed).
+pub fn write_bundle(
+    run: &StudyRun,
+    validation: BTreeMap<String, BTreeMap<ModelName, CardAuc>>,
+    dir: &Path,
+) -> Result<(), StudyError> {
+    let tmp = dir.with_extension("tmp");
+    let _ = std::fs::remove_dir_all(&tmp);
+    std::fs::create_dir_all(&tmp).map_err(|e| StudyError::file(&tmp, e))?;
+    let training_slm = run.primary.iter().filter(|p| p.slm == Some(true)).count();
+    let mut thresholds = BTreeMap::new();
+    for (m, s) in &run.primary_apparent.scores {
+        thresholds.insert(*m, livermet_stats::thresholds::median(s)?);
+    }
+    let card = ModelCard {
+        format: BUNDLE_FORMAT,
+        livermet_version: env!("CARGO_PKG_VERSION").into(),
+        protocol: run.settings.protocol,
+        seed: run.settings.seed,
+        models: run.settings.models.clone(),
+        training_patients: run.primary.len(),
+        training_slm,
+        training_prevalence: training_slm as f64 / run.primary.len().max(1) as f64,
+        validation,
+        thresholds,
+        intended_use: "Research use: risk of synchronous liver metastases of rectal cancer from \
+                       pre-treatment MRI of the primary tumour and four clinical values. Not a \
+                       medical device."
+            .into(),
+    };
+    write_json_atomic(&tmp.join("card.json"), &card)?;
+    if let Some(cf) = &run.final_cf {
+        write_json_atomic(&tmp.join("cf.json"), cf)?;
+    }
+    write_json_atomic(
+        &tmp.join("standardisation.json"),
+        &run.final_standardisation,
+    )?;
+    write_json_atomic(&tmp.join("prepare.json"), &run.settings.prepare_settings())?;
+    for (m, src) in &run.final_networks {
+        let dst = tmp.join(m.as_str().to_lowercase());
+        std::fs::create_dir_all(&dst).map_err(|e| StudyError::file(&dst, e))?;
+        for f in ["net.json", "model.bpk"] {
+            std::fs::copy(src.join(f), dst.join(f))
+                .map_err(|e| StudyError::file(&src.join(f), e))?;
+        }
+    }
+    let _ = std::fs::remove_dir_all(dir);
+    std::fs::rename(&tmp, dir).map_err(|e| StudyError::file(dir, e))
+}
+
+/// A loaded bundle.
+#[derive(Debug)]
+pub struct Bundle {
+    pub dir: PathBuf,
+    pub card: ModelCard,
+    pub cf: Option<CfFit>,
+    pub standardisation: Standardisation,
+    pub prepare: PrepareSettings,
+}
+
+impl Bundle {
+    /// Reads `dir`, refusing a bundle of another format.
+    pub fn load(dir: &Path) -> Result<Self, StudyError> {
+        let bad = |reason: String| StudyError::Bundle {
+            path: dir.to_path_buf(),
+            reason,
+        };
+        let card_path = dir.join("card.json");
+        let text = std::fs::read_to_string(&card_path).map_err(|e| {
+            bad(format!(
+                "cannot read card.json ({e}); point --bundle at OUT/model of a study"
+            ))
+        })?;
+        let raw: serde_json::Value =
+            serde_json::from_str(&text).map_err(|e| bad(format!("card.json is not JSON ({e})")))?;
+        let format = raw.get("format").and_then(|f| f.as_u64());
+        if format != Some(u64::from(BUNDLE_FORMAT)) {
+            let version = raw
+                .get("livermet_version")
+                .and_then(|v| v.as_str())
+                .unwrap_or("unknown");
+            return Err(bad(format!(
+                "it was written by livermet {version} in bundle format {}, this livermet {} reads format {BUNDLE_FORMAT}; re-run the study with this version",
+                format.map_or("unknown".into(), |f| f.to_string()),
+                env!("CARGO_PKG_VERSION")
+            )));
+        }
+        let card: ModelCard = serde_json::from_value(raw)
+            .map_err(|e| bad(format!("card.json is incomplete ({e})")))?;
+        let cf = if card.models.contains(&ModelName::CF) {
+            Some(read_json(&dir.join("cf.json"))?)
+        } else {
+            None
+        };
+        Ok(Bundle {
+            dir: dir.to_path_buf(),
+            cf,
+            standardisation: read_json(&dir.join("standardisation.json"))?,
+            prepare: read_json(&dir.join("prepare.json"))?,
+            card,
+        })
+    }
+}
+
+/// One model's prediction for the patient.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ModelPrediction {
+    pub model: ModelName,
+    /// SLM probability.
+    pub probability: f64,
+    pub threshold: f64,
+    /// `high` when the probability is at or above the threshold, else `low`.
+    pub risk_group: String,
+}
+
+/// What `livermet predict` reports.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Prediction {
+    pub patient_id: String,
+    pub predictions: Vec<ModelPrediction>,
+    /// Where the patient's prepared data (registered channels, ROI, transforms) was written.
+    pub prepared: PathBuf,
+}
+
+/// Reads the one-row cohort CSV `row_csv`, checks it (clinical values and images; no label
+/// needed), prepares the patient with the bundle's settings into `work` and scores it with
+/// every model of the bundle.
+pub fn predict_patient(
+    bundle: &Bundle,
+    row_csv: &Path,
+    work: &Path,
+    device: &Device,
+) -> Result<Prediction, StudyError> {
+    let report = validate_cohort(
+        row_csv,
+        &ValidateOptions {
+            check_images: true,
+            require_label: false,
+        },
+    )?;
+    if let Some(first) = report.problems.first() {
+        return Err(StudyError::Mismatch(format!(
+            "{}: {first}{}",
+            row_csv.display(),
+            if report.problems.len() > 1 {
+                format!(
+                    " (and {} more problem(s); `livermet validate` lists them)",
+                    report.problems.len() - 1
+                )
+            } else {
+                String::new()
+            }
+        )));
+    }
+    let patient: Patient = match report.patients.as_slice() {
+        [p] => p.clone(),
+        ps => {
+            return Err(StudyError::Mismatch(format!(
+                "{} holds {} patient rows; predict takes a CSV with exactly one",
+                row_csv.display(),
+                ps.len()
+            )));
+        }
+    };
+    let prep = prepare_cohort(
+        std::slice::from_ref(&patient),
+        work,
+        &bundle.prepare,
+        &|| {},
+    )?;
+    if let Some((id, why)) = prep.failed.first() {
+        return Err(StudyError::Mismatch(format!(
+            "patient {id} could not be prepared: {why}"
+        )));
+    }
+    let mut predictions = Vec::new();
+    for &model in &bundle.card.models {
+        let probability = match model.network() {
+            None => {
+                let cf = bundle.cf.as_ref().ok_or_else(|| StudyError::Bundle {
+                    path: bundle.dir.clone(),
+                    reason: "cf.json is missing".into(),
+                })?;
+                cf.predict(&FeatureTable::clinical(&[&patient]))[0]
+            }
+            Some(kind) => network_probability(bundle, model, kind, &patient, work, device)?,
+        };
+        let threshold = bundle.card.thresholds.get(&model).copied().unwrap_or(0.5);
+        predictions.push(ModelPrediction {
+            model,
+            probability,
+            threshold,
+            risk_group: if probability >= threshold {
+                "high"
+            } else {
+                "low"
+            }
+            .into(),
+        });
+    }
+    Ok(Prediction {
+        patient_id: patient.id.clone(),
+        predictions,
+        prepared: crate::prepared_dir(work, &patient.id),
+    })
+}
+
+fn network_probability(
+    bundle: &Bundle,
+    model: ModelName,
+    kind: ModelKind,
+    patient: &Patient,
+    work: &Path,
+    device: &Device,
+) -> Result<f64, StudyError> {
+    let (net, cfg) = load_model(&bundle.dir.join(model.as_str().to_lowercase()), device)?;
+    let rows = rows_for(
+        std::iter::once(patient),
+        kind,
+        Some(&bundle.standardisation),
+    );
+    let src = PreparedPatches::load(
+        work,
+        &rows,
+        cfg.in_channels,
+        cfg.patch_size,
+        livermet_image::AugmentConfig::default(),
+        &|| {},
+    )?;
+    Ok(patient_scores(&net, &cfg, &src, 32)?[0])
+}

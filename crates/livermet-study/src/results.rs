@@ -1,0 +1,166 @@
+//! `results.json`: every number of the report, built from a finished [`StudyRun`].
+
+use std::collections::BTreeMap;
+
+use livermet_model::{ModelKind, Protocol};
+use serde::Serialize;
+
+use crate::StudyError;
+use crate::bundle::CardAuc;
+use crate::evaluate::{CohortEvaluation, evaluate_cohort};
+use crate::run::StudyRun;
+use crate::settings::{ModelName, StudySettings};
+
+/// A setting of this study that differs from the paper's protocol.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SettingDifference {
+    pub setting: String,
+    pub this_study: String,
+    pub paper: String,
+}
+
+/// The CF model of one fit: its screen, elimination path and final coefficients.
+#[derive(Debug, Clone, Serialize)]
+pub struct CfReport {
+    /// Candidates without a univariable model on the primary cohort, with the reason.
+    pub excluded: Vec<(String, String)>,
+    pub screened_in: Vec<String>,
+    pub predictors: Vec<String>,
+    /// The whole selection record (univariable fits, screen, steps, final fit with odds
+    /// ratios), as `livermet stats logistic --backward --json` prints it.
+    pub selection: serde_json::Value,
+}
+
+/// Everything the report shows.
+#[derive(Debug, Clone, Serialize)]
+pub struct StudyResults {
+    pub livermet_version: String,
+    pub seed: u64,
+    pub protocol: Protocol,
+    pub folds: usize,
+    pub settings: StudySettings,
+    pub settings_differing_from_paper: Vec<SettingDifference>,
+    /// `primary_cv` (out-of-fold scores) and `external` (models refitted on the primary cohort).
+    pub cohorts: BTreeMap<String, CohortEvaluation>,
+    /// The final CF model (fitted on the whole primary cohort).
+    pub cf_model: Option<CfReport>,
+    /// The predictors the CF selection kept in each cross-validation fold.
+    pub cf_predictors_per_fold: Vec<Vec<String>>,
+}
+
+impl StudyResults {
+    /// The card's validation summary: cohort -> model -> AUC and CI.
+    pub fn validation_summary(&self) -> BTreeMap<String, BTreeMap<ModelName, CardAuc>> {
+        self.cohorts
+            .iter()
+            .map(|(c, e)| {
+                let models = e
+                    .models
+                    .iter()
+                    .map(|(m, v)| {
+                        (
+                            *m,
+                            CardAuc {
+                                auc: v.auc,
+                                ci_low: v.ci_low,
+                                ci_high: v.ci_high,
+                            },
+                        )
+                    })
+                    .collect();
+                (c.clone(), models)
+            })
+            .collect()
+    }
+}
+
+/// Evaluates both cohorts of `run`.
+pub fn study_results(run: &StudyRun) -> Result<StudyResults, StudyError> {
+    let mut cohorts = BTreeMap::new();
+    cohorts.insert(
+        "primary_cv".to_string(),
+        evaluate_cohort(&run.primary_cv, &run.primary)?,
+    );
+    if let Some(ext) = &run.external_scores {
+        cohorts.insert("external".to_string(), evaluate_cohort(ext, &run.external)?);
+    }
+    Ok(StudyResults {
+        livermet_version: env!("CARGO_PKG_VERSION").into(),
+        seed: run.settings.seed,
+        protocol: run.settings.protocol,
+        folds: run.folds.k,
+        settings: run.settings.clone(),
+        settings_differing_from_paper: differences_from_paper(&run.settings),
+        cohorts,
+        cf_model: run.final_cf.as_ref().map(|cf| CfReport {
+            excluded: cf.excluded.clone(),
+            screened_in: cf.screened_in.clone(),
+            predictors: cf.predictors.clone(),
+            selection: cf.selection.clone(),
+        }),
+        cf_predictors_per_fold: run.cf_per_fold.clone(),
+    })
+}
+
+/// Every network, training and validation setting of `s` that is not the paper's.
+pub fn differences_from_paper(s: &StudySettings) -> Vec<SettingDifference> {
+    let paper = StudySettings {
+        protocol: Protocol::Paper,
+        training: Default::default(),
+        network: Default::default(),
+        ..s.clone()
+    };
+    let (a, b) = (
+        s.net(ModelKind::Combined, 5),
+        paper.net(ModelKind::Combined, 5),
+    );
+    let (ta, tb) = (s.train(), paper.train());
+    let mut out = Vec::new();
+    let mut diff = |name: &str, x: String, y: String| {
+        if x != y {
+            out.push(SettingDifference {
+                setting: name.into(),
+                this_study: x,
+                paper: y,
+            });
+        }
+    };
+    diff(
+        "network widths",
+        format!("{:?}", a.widths),
+        format!("{:?}", b.widths),
+    );
+    diff(
+        "patch size (pixels)",
+        a.patch_size.to_string(),
+        b.patch_size.to_string(),
+    );
+    diff(
+        "clinical units",
+        a.clinical_units.to_string(),
+        b.clinical_units.to_string(),
+    );
+    diff("dropout", a.dropout.to_string(), b.dropout.to_string());
+    diff("epochs", ta.epochs.to_string(), tb.epochs.to_string());
+    diff(
+        "augmented copies per slice",
+        ta.copies_per_slice.to_string(),
+        tb.copies_per_slice.to_string(),
+    );
+    diff(
+        "initial learning rate",
+        ta.lr0.to_string(),
+        tb.lr0.to_string(),
+    );
+    diff(
+        "batch size",
+        ta.batch_size.to_string(),
+        tb.batch_size.to_string(),
+    );
+    diff("L1 penalty", ta.l1.to_string(), tb.l1.to_string());
+    diff("L2 penalty", ta.l2.to_string(), tb.l2.to_string());
+    diff("folds", s.folds.to_string(), "5".into());
+    let all = ModelName::ALL.to_vec();
+    diff("models", format!("{:?}", s.models), format!("{all:?}"));
+    out
+}

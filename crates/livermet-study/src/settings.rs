@@ -1,0 +1,305 @@
+//! `STUDY.toml`: what a study runs on and how (DESIGN.md, "The protocol"). Every key is
+//! checked: an unknown key is an error (a typo must not silently fall back to a default).
+//!
+//! ```toml
+//! primary = "cohort/primary.csv"      # paths relative to this file
+//! external = "cohort/external.csv"    # optional
+//! protocol = "quick"                   # or "paper"
+//! folds = 5
+//! seed = 42
+//! models = ["CF", "MRI", "Combined"]
+//! [training]                           # any TrainConfig field overrides the protocol's
+//! epochs = 6
+//! [network]
+//! widths = [8, 8, 16, 16, 32, 32]
+//! ```
+
+use std::path::{Path, PathBuf};
+
+use livermet_model::{ModelKind, NetConfig, Protocol, TrainConfig};
+use serde::{Deserialize, Serialize};
+
+use crate::StudyError;
+use crate::prepare::PrepareSettings;
+
+/// One of the paper's three models.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum ModelName {
+    /// Clinical factors: univariable screen + backward stepwise logistic regression.
+    CF,
+    /// The 2D ResNet on the five MRI channels.
+    MRI,
+    /// The ResNet with the clinical vector fused before the classifier.
+    Combined,
+}
+
+impl ModelName {
+    /// All three, in the paper's order.
+    pub const ALL: [ModelName; 3] = [ModelName::CF, ModelName::MRI, ModelName::Combined];
+
+    /// The network kind, `None` for CF.
+    pub fn network(self) -> Option<ModelKind> {
+        match self {
+            ModelName::CF => None,
+            ModelName::MRI => Some(ModelKind::Mri),
+            ModelName::Combined => Some(ModelKind::Combined),
+        }
+    }
+
+    /// The name as the paper and the report write it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ModelName::CF => "CF",
+            ModelName::MRI => "MRI",
+            ModelName::Combined => "Combined",
+        }
+    }
+}
+
+impl std::fmt::Display for ModelName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Overrides of the protocol's training settings (absent = the protocol's value).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TrainingOverrides {
+    pub lr0: Option<f64>,
+    pub l1: Option<f64>,
+    pub l2: Option<f64>,
+    pub batch_size: Option<usize>,
+    pub epochs: Option<usize>,
+    pub copies_per_slice: Option<usize>,
+}
+
+/// Overrides of the protocol's network.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NetworkOverrides {
+    /// Six block widths.
+    pub widths: Option<Vec<usize>>,
+    pub clinical_units: Option<usize>,
+    pub dropout: Option<f64>,
+    /// Patch side in pixels (also what `prepare` records).
+    pub patch_size: Option<usize>,
+}
+
+/// The parsed `STUDY.toml`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StudySettings {
+    /// The primary cohort CSV (cross-validation, then the final models' training set).
+    pub primary: PathBuf,
+    /// The external validation cohort CSV.
+    #[serde(default)]
+    pub external: Option<PathBuf>,
+    #[serde(default = "default_protocol")]
+    pub protocol: Protocol,
+    /// Folds of the patient-level cross-validation (paper: 5).
+    #[serde(default = "default_folds")]
+    pub folds: usize,
+    /// Seed of the folds, the networks and the augmentation.
+    #[serde(default = "default_seed")]
+    pub seed: u64,
+    /// Which models to fit.
+    #[serde(default = "default_models")]
+    pub models: Vec<ModelName>,
+    #[serde(default)]
+    pub training: TrainingOverrides,
+    #[serde(default)]
+    pub network: NetworkOverrides,
+    /// Preprocessing (registration, ADC) settings other than the patch size.
+    #[serde(default)]
+    pub prepare: Option<PrepareSettings>,
+}
+
+fn default_protocol() -> Protocol {
+    Protocol::Quick
+}
+fn default_folds() -> usize {
+    5
+}
+fn default_seed() -> u64 {
+    42
+}
+fn default_models() -> Vec<ModelName> {
+    ModelName::ALL.to_vec()
+}
+
+impl StudySettings {
+    /// Settings for two cohorts with every other value at its default.
+    pub fn new(primary: PathBuf, external: Option<PathBuf>, protocol: Protocol) -> Self {
+        StudySettings {
+            primary,
+            external,
+            protocol,
+            folds: default_folds(),
+            seed: default_seed(),
+            models: default_models(),
+            training: TrainingOverrides::default(),
+            network: NetworkOverrides::default(),
+            prepare: None,
+        }
+    }
+
+    /// Reads and checks `STUDY.toml`; relative cohort paths are resolved against its folder.
+    pub fn load(path: &Path) -> Result<Self, StudyError> {
+        let bad = |reason: String| StudyError::Settings {
+            path: path.to_path_buf(),
+            reason,
+        };
+        let text = std::fs::read_to_string(path).map_err(|e| bad(format!("cannot read: {e}")))?;
+        let mut s: StudySettings = toml::from_str(&text).map_err(|e| {
+            bad(e.message().to_string() + &line_of(&text, e.span()).unwrap_or_default())
+        })?;
+        let base = path.parent().unwrap_or(Path::new("."));
+        s.primary = base.join(&s.primary);
+        s.external = s.external.map(|e| base.join(e));
+        s.check().map_err(bad)?;
+        Ok(s)
+    }
+
+    /// Consistency checks that do not need the cohorts.
+    pub fn check(&self) -> Result<(), String> {
+        for (what, p) in std::iter::once(("primary", &self.primary))
+            .chain(self.external.iter().map(|e| ("external", e)))
+        {
+            if !p.is_file() {
+                return Err(format!(
+                    "the {what} cohort {} does not exist; fix the path (relative to STUDY.toml)",
+                    p.display()
+                ));
+            }
+        }
+        if self.folds < 2 {
+            return Err(format!("folds = {} but at least 2 are needed", self.folds));
+        }
+        if self.models.is_empty() {
+            return Err("models is empty; name at least one of CF, MRI, Combined".into());
+        }
+        if let Some(w) = &self.network.widths {
+            if w.len() != 6 || w.contains(&0) {
+                return Err(format!("network.widths needs 6 positive values, got {w:?}"));
+            }
+        }
+        Ok(())
+    }
+
+    /// The network of `kind` after the overrides.
+    pub fn net(&self, kind: ModelKind, n_clinical: usize) -> NetConfig {
+        let mut net = self.protocol.net(kind, n_clinical);
+        let o = &self.network;
+        net.patch_size = self.patch_size();
+        if let Some(w) = &o.widths {
+            net.widths = w.clone();
+        }
+        if let Some(u) = o.clinical_units {
+            net.clinical_units = u;
+        }
+        if let Some(d) = o.dropout {
+            net.dropout = d;
+        }
+        net
+    }
+
+    /// The patch side: the override, else the protocol's.
+    pub fn patch_size(&self) -> usize {
+        self.network
+            .patch_size
+            .unwrap_or(self.protocol.net(ModelKind::Mri, 0).patch_size)
+    }
+
+    /// Training settings after the overrides (the seed is set per fold and model by the study).
+    pub fn train(&self) -> TrainConfig {
+        let mut t = self.protocol.train();
+        let o = &self.training;
+        t.lr0 = o.lr0.unwrap_or(t.lr0);
+        t.l1 = o.l1.unwrap_or(t.l1);
+        t.l2 = o.l2.unwrap_or(t.l2);
+        t.batch_size = o.batch_size.unwrap_or(t.batch_size);
+        t.epochs = o.epochs.unwrap_or(t.epochs);
+        t.copies_per_slice = o.copies_per_slice.unwrap_or(t.copies_per_slice);
+        t
+    }
+
+    /// Preprocessing settings: the given ones (or defaults) with the study's patch size.
+    pub fn prepare_settings(&self) -> PrepareSettings {
+        let mut p = self.prepare.clone().unwrap_or_default();
+        p.patch_size = self.patch_size();
+        p
+    }
+
+    /// Whether `model` is fitted.
+    pub fn fits(&self, model: ModelName) -> bool {
+        self.models.contains(&model)
+    }
+}
+
+/// " (line N)" for a TOML error span.
+fn line_of(text: &str, span: Option<std::ops::Range<usize>>) -> Option<String> {
+    let start = span?.start.min(text.len());
+    Some(format!(
+        " (line {})",
+        text[..start].matches('\n').count() + 1
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+        let p = dir.join(name);
+        std::fs::write(&p, text).unwrap();
+        p
+    }
+
+    #[test]
+    fn unknown_keys_and_missing_cohorts_are_one_clear_error() {
+        let dir = tempfile::tempdir().unwrap();
+        write(dir.path(), "p.csv", "x\n");
+        let toml = write(dir.path(), "s.toml", "primary = \"p.csv\"\nepoch = 3\n");
+        let e = StudySettings::load(&toml).unwrap_err().to_string();
+        assert!(
+            e.contains("unknown field `epoch`") && e.contains("line 2"),
+            "{e}"
+        );
+        let toml = write(
+            dir.path(),
+            "s2.toml",
+            "primary = \"p.csv\"\n[training]\nepoch = 3\n",
+        );
+        let e = StudySettings::load(&toml).unwrap_err().to_string();
+        assert!(e.contains("unknown field `epoch`"), "{e}");
+        let toml = write(dir.path(), "s3.toml", "primary = \"missing.csv\"\n");
+        let e = StudySettings::load(&toml).unwrap_err().to_string();
+        assert!(
+            e.contains("primary cohort") && e.contains("missing.csv"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn overrides_replace_the_protocol_values_and_paths_are_relative() {
+        let dir = tempfile::tempdir().unwrap();
+        write(dir.path(), "p.csv", "x\n");
+        let toml = write(
+            dir.path(),
+            "s.toml",
+            "primary = \"p.csv\"\nprotocol = \"paper\"\nseed = 7\nmodels = [\"CF\"]\n\
+             [training]\nepochs = 3\n[network]\nwidths = [1,2,3,4,5,6]\npatch_size = 32\n",
+        );
+        let s = StudySettings::load(&toml).unwrap();
+        assert_eq!(s.primary, dir.path().join("p.csv"));
+        assert_eq!(s.train().epochs, 3);
+        assert_eq!(s.train().lr0, Protocol::Paper.train().lr0);
+        let net = s.net(ModelKind::Combined, 5);
+        assert_eq!(net.widths, vec![1, 2, 3, 4, 5, 6]);
+        assert_eq!((net.patch_size, net.n_clinical), (32, 5));
+        assert_eq!(s.prepare_settings().patch_size, 32);
+        assert_eq!(s.models, vec![ModelName::CF]);
+        assert!(!s.fits(ModelName::MRI));
+    }
+}

@@ -1,0 +1,72 @@
+//! `livermet predict --bundle DIR/model --patient ROW.csv`: one new patient's SLM probability
+//! from every model of a study's bundle, with its risk group.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use livermet_study::bundle::{Bundle, predict_patient};
+
+use crate::cmd::train::{DeviceArg, pick_device};
+
+#[derive(clap::Args, Debug)]
+#[command(
+    after_help = "Example: livermet predict --bundle results/model --patient new_patient.csv --json\n\n\
+ROW.csv is a cohort CSV with one patient row (the `slm` cell may be empty); image paths are \
+relative to it."
+)]
+pub struct Args {
+    /// The model bundle a study wrote (`OUT/model`).
+    #[arg(long)]
+    pub bundle: PathBuf,
+    /// A one-row cohort CSV.
+    #[arg(long)]
+    pub patient: PathBuf,
+    /// Where the patient's prepared data goes [default: a folder beside ROW.csv].
+    #[arg(long)]
+    pub work: Option<PathBuf>,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+    /// Where the networks run.
+    #[arg(long, value_enum, default_value = "cpu")]
+    pub device: DeviceArg,
+}
+
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let device = pick_device(args.device)?;
+    let bundle = Bundle::load(&args.bundle)?;
+    let work = args.work.clone().unwrap_or_else(|| {
+        let stem = args
+            .patient
+            .file_stem()
+            .map_or("patient".into(), |s| s.to_string_lossy().into_owned());
+        args.patient
+            .parent()
+            .unwrap_or(std::path::Path::new("."))
+            .join(format!("{stem}.prepared"))
+    });
+    let p = predict_patient(&bundle, &args.patient, &work, &device)?;
+    if args.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&p).context("serialising the prediction")?
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!("patient {}", p.patient_id);
+    for m in &p.predictions {
+        println!(
+            "  {:<9} SLM probability {:.3}  threshold {:.3}  {} risk",
+            m.model.as_str(),
+            m.probability,
+            m.threshold,
+            m.risk_group
+        );
+    }
+    println!(
+        "prepared data (registered channels, ROI): {}",
+        p.prepared.display()
+    );
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,381 @@
+//! `livermet study` and `livermet predict` end to end on a tiny synthetic two-centre cohort
+//! (12 + 6 patients, a 2-4 wide network, 1 epoch): every report file exists, `results.json`
+//! agrees with the CSVs and with AUCs recomputed from the score CSVs, the page passes headless
+//! Chromium, a killed study resumes to the same numbers, and `predict` reproduces the study's
+//! external scores from the bundle.
+
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use crate::common::{livermet, run_in, stderr, stdout};
+
+const TOML: &str = "primary = \"cohort/primary.csv\"\nexternal = \"cohort/external.csv\"\n\
+protocol = \"quick\"\nfolds = 3\nseed = 5\n[training]\nepochs = 1\ncopies_per_slice = 1\nbatch_size = 8\n\
+[network]\nwidths = [2, 2, 4, 4, 4, 4]\npatch_size = 32\n";
+
+/// The tiny cohort and its STUDY.toml in `dir`.
+fn cohort(dir: &Path) -> PathBuf {
+    let o = run_in(
+        dir,
+        &[
+            "synth",
+            "--out",
+            "cohort",
+            "--primary",
+            "12",
+            "--external",
+            "6",
+            "--seed",
+            "3",
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let toml = dir.join("study.toml");
+    std::fs::write(&toml, TOML).unwrap();
+    toml
+}
+
+fn json(path: &Path) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+/// CSV as header + rows of strings.
+fn csv_rows(path: &Path) -> (Vec<String>, Vec<Vec<String>>) {
+    let mut r = csv::Reader::from_path(path).unwrap();
+    let h = r.headers().unwrap().iter().map(String::from).collect();
+    let rows = r
+        .records()
+        .map(|x| x.unwrap().iter().map(String::from).collect())
+        .collect();
+    (h, rows)
+}
+
+fn col(h: &[String], name: &str) -> usize {
+    h.iter()
+        .position(|c| c == name)
+        .unwrap_or_else(|| panic!("column {name}"))
+}
+
+#[test]
+fn study_report_bundle_and_predict_agree() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    cohort(d);
+    let o = run_in(d, &["study", "study.toml", "--out", "out"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = d.join("out");
+    let text = stdout(&o);
+    assert!(
+        text.contains("report.html") && text.contains("primary_cv") && text.contains("external"),
+        "{text}"
+    );
+
+    // Every file of the report.
+    let mut expected: Vec<String> = [
+        "results.json",
+        "report.html",
+        "performance.csv",
+        "comparisons.csv",
+        "decision_curves.csv",
+        "calibration.csv",
+        "cf_model.csv",
+        "score_associations.csv",
+        "scores_primary_cv.csv",
+        "scores_external.csv",
+        "table1_primary_cv.csv",
+        "table1_external.csv",
+        "model/card.json",
+        "model/cf.json",
+        "model/standardisation.json",
+        "model/prepare.json",
+        "model/mri/model.bpk",
+        "model/combined/net.json",
+    ]
+    .map(String::from)
+    .to_vec();
+    for f in ["roc", "dca", "calibration", "representative"] {
+        for c in ["primary_cv", "external"] {
+            for ext in ["svg", "png"] {
+                expected.push(format!("figures/{f}_{c}.{ext}"));
+            }
+        }
+    }
+    for f in &expected {
+        let p = out.join(f);
+        assert!(
+            p.is_file() && std::fs::metadata(&p).unwrap().len() > 0,
+            "missing {f}"
+        );
+    }
+    let png = std::fs::read(out.join("figures/roc_external.png")).unwrap();
+    assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
+
+    // results.json against performance.csv, comparisons.csv and the scores.
+    let results = json(&out.join("results.json"));
+    let (h, rows) = csv_rows(&out.join("performance.csv"));
+    assert_eq!(rows.len(), 6, "3 models x 2 cohorts");
+    for r in &rows {
+        let m = &results["cohorts"][&r[col(&h, "cohort")]]["models"][&r[col(&h, "model")]];
+        for key in [
+            "auc",
+            "ci_low",
+            "ci_high",
+            "accuracy",
+            "sensitivity",
+            "specificity",
+            "ppv",
+            "npv",
+        ] {
+            let cell = &r[col(&h, key)];
+            if cell.is_empty() {
+                assert!(m[key].is_null(), "{key} of {r:?}");
+            } else {
+                assert_eq!(
+                    cell.parse::<f64>().unwrap(),
+                    m[key].as_f64().unwrap(),
+                    "{key} of {r:?}"
+                );
+            }
+        }
+    }
+    let (h, rows) = csv_rows(&out.join("comparisons.csv"));
+    assert_eq!(rows.len(), 6, "3 comparisons x 2 cohorts");
+    for r in &rows {
+        let list = results["cohorts"][&r[0]]["comparisons"].as_array().unwrap();
+        let c = list
+            .iter()
+            .find(|c| c["a"] == r[col(&h, "a")].as_str() && c["b"] == r[col(&h, "b")].as_str())
+            .unwrap();
+        assert_eq!(
+            r[col(&h, "p")].parse::<f64>().unwrap(),
+            c["p"].as_f64().unwrap()
+        );
+        assert_eq!(
+            r[col(&h, "z")].parse::<f64>().unwrap(),
+            c["z"].as_f64().unwrap()
+        );
+    }
+    for cohort in ["primary_cv", "external"] {
+        let (h, rows) = csv_rows(&out.join(format!("scores_{cohort}.csv")));
+        let y: Vec<bool> = rows.iter().map(|r| r[col(&h, "slm")] == "1").collect();
+        for m in ["CF", "MRI", "Combined"] {
+            let s: Vec<f64> = rows
+                .iter()
+                .map(|r| r[col(&h, m)].parse().unwrap())
+                .collect();
+            let auc = livermet_stats::roc::auc(&s, &y).unwrap();
+            let reported = results["cohorts"][cohort]["models"][m]["auc"]
+                .as_f64()
+                .unwrap();
+            assert!(
+                (auc - reported).abs() < 1e-12,
+                "{cohort} {m}: {auc} vs {reported}"
+            );
+        }
+        assert_eq!(rows.len(), if cohort == "external" { 6 } else { 12 });
+    }
+    let folds = results["settings"]["folds"].as_u64().unwrap();
+    assert_eq!(folds, 3);
+
+    // No leakage: the study's CF scores are the in-fold selection's, recomputed here from the
+    // cohort and the study's fold file.
+    let cohort = livermet_cohort::read_cohort(
+        &d.join("cohort/primary.csv"),
+        &livermet_cohort::ValidateOptions {
+            check_images: false,
+            require_label: true,
+        },
+    )
+    .unwrap();
+    let folds = livermet_cohort::FoldAssignment::load(&out.join("work/folds.json")).unwrap();
+    let ps: Vec<&livermet_cohort::Patient> = cohort.patients.iter().collect();
+    let y: Vec<bool> = ps.iter().map(|p| p.slm == Some(true)).collect();
+    let fold_of: Vec<usize> = ps.iter().map(|p| folds.folds[&p.id]).collect();
+    let table = livermet_study::clinical::FeatureTable::clinical(&ps);
+    let cv = livermet_study::clinical::cross_validated_cf(&table, &y, &fold_of, folds.k).unwrap();
+    let (h, rows) = csv_rows(&out.join("scores_primary_cv.csv"));
+    for (p, want) in ps.iter().zip(&cv) {
+        let r = rows.iter().find(|r| r[0] == p.id).unwrap();
+        let got: f64 = r[col(&h, "CF")].parse().unwrap();
+        assert!((got - want).abs() < 1e-12, "{}: {got} vs {want}", p.id);
+    }
+
+    // The page in a real browser: no errors, every figure decoded.
+    let check = livermet_report::check_in_browser(&out.join("report.html")).unwrap();
+    assert!(check.errors.is_empty(), "{:?}", check.errors);
+    assert_eq!(check.figures_total, 8);
+    assert_eq!(check.figures_loaded, 8);
+
+    // predict on an external patient reproduces the study's external scores.
+    let ext = std::fs::read_to_string(d.join("cohort/external.csv")).unwrap();
+    let mut lines = ext.lines();
+    let header = lines.next().unwrap();
+    let first = lines.next().unwrap();
+    let id = first.split(',').next().unwrap().to_string();
+    let row: Vec<&str> = first.split(',').collect();
+    let mut row: Vec<String> = row.iter().map(|s| s.to_string()).collect();
+    row[2] = String::new(); // no label for a new patient
+    std::fs::write(
+        d.join("cohort/row.csv"),
+        format!("{header}\n{}\n", row.join(",")),
+    )
+    .unwrap();
+    let o = run_in(
+        d,
+        &[
+            "predict",
+            "--bundle",
+            "out/model",
+            "--patient",
+            "cohort/row.csv",
+            "--json",
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let p: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(p["patient_id"], id.as_str());
+    let (h, rows) = csv_rows(&out.join("scores_external.csv"));
+    let r = rows.iter().find(|r| r[0] == id).unwrap();
+    for pred in p["predictions"].as_array().unwrap() {
+        let m = pred["model"].as_str().unwrap();
+        let study: f64 = r[col(&h, m)].parse().unwrap();
+        let got = pred["probability"].as_f64().unwrap();
+        assert!(
+            (got - study).abs() < 1e-6,
+            "{m}: predict {got} vs study {study}"
+        );
+        let t = pred["threshold"].as_f64().unwrap();
+        assert_eq!(pred["risk_group"], if got >= t { "high" } else { "low" });
+    }
+    let o = run_in(
+        d,
+        &[
+            "predict",
+            "--bundle",
+            "out/model",
+            "--patient",
+            "cohort/row.csv",
+        ],
+    );
+    assert!(stdout(&o).contains("risk"), "{}", stdout(&o));
+
+    // Bad bundle and bad patient row: one line each.
+    let old = d.join("old-model");
+    copy_dir(&out.join("model"), &old);
+    let card = std::fs::read_to_string(old.join("card.json")).unwrap();
+    std::fs::write(
+        old.join("card.json"),
+        card.replace("\"format\": 1", "\"format\": 0"),
+    )
+    .unwrap();
+    let o = run_in(
+        d,
+        &[
+            "predict",
+            "--bundle",
+            "old-model",
+            "--patient",
+            "cohort/row.csv",
+        ],
+    );
+    let e = stderr(&o);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        e.contains("bundle format 0") && e.lines().count() == 1,
+        "{e}"
+    );
+    row[4] = String::new(); // age
+    std::fs::write(
+        d.join("cohort/row2.csv"),
+        format!("{header}\n{}\n", row.join(",")),
+    )
+    .unwrap();
+    let o = run_in(
+        d,
+        &[
+            "predict",
+            "--bundle",
+            "out/model",
+            "--patient",
+            "cohort/row2.csv",
+        ],
+    );
+    let e = stderr(&o);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        e.contains(&id) && e.contains("age") && e.lines().count() == 1,
+        "{e}"
+    );
+
+    // A study killed after its first unit resumes to the same numbers.
+    let child = livermet()
+        .current_dir(d)
+        .args(["study", "study.toml", "--out", "out2"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut child = child;
+    let marker = d.join("out2/work/fold0-mri/scores.json");
+    let start = Instant::now();
+    while !marker.exists() && start.elapsed() < Duration::from_secs(300) {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(marker.exists());
+    assert!(
+        !d.join("out2/results.json").exists(),
+        "the study finished before it was killed"
+    );
+    let o = run_in(d, &["study", "study.toml", "--out", "out2"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let again = json(&d.join("out2/results.json"));
+    assert_eq!(again["cohorts"], results["cohorts"]);
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        if e.path().is_dir() {
+            copy_dir(&e.path(), &to.join(e.file_name()));
+        } else {
+            std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
+        }
+    }
+}
+
+#[test]
+fn bad_study_settings_and_cohorts_are_one_line_each() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::create_dir_all(d.join("cohort")).unwrap();
+    let header = "patient_id,centre,slm,sex,age,tumor_distance_cm,cea_ng_ml,ca199_u_ml,t2,t1,t1ce,dwi,adc,roi";
+    std::fs::write(d.join("cohort/primary.csv"), format!("{header}\n")).unwrap();
+    let without_cea = header.replace(",cea_ng_ml", "");
+    std::fs::write(d.join("cohort/external.csv"), format!("{without_cea}\n")).unwrap();
+    let cases = [
+        (
+            "primary = \"cohort/primary.csv\"\nepochs = 3\n",
+            "unknown field `epochs`",
+        ),
+        ("primary = \"cohort/nothere.csv\"\n", "does not exist"),
+        (
+            "primary = \"cohort/primary.csv\"\nexternal = \"cohort/external.csv\"\n",
+            "other columns",
+        ),
+    ];
+    for (i, (toml, want)) in cases.iter().enumerate() {
+        let p = d.join(format!("s{i}.toml"));
+        std::fs::write(&p, toml).unwrap();
+        let o = run_in(d, &["study", p.to_str().unwrap(), "--out", "out"]);
+        let e = stderr(&o);
+        assert_eq!(o.status.code(), Some(2), "{e}");
+        assert!(
+            e.contains(want) && e.trim().lines().count() == 1,
+            "{want}: {e}"
+        );
+    }
+}
