@@ -6,9 +6,13 @@
 //!    images' geometric centres (ITK `CenteredTransformInitializer` GEOMETRY), their
 //!    intensity centres of mass (MOMENTS), or keeps the scanner coordinates (header);
 //! 2. for each level of the pyramid (shrink 4, 2, 1 with sigmas 2, 1, 0; anisotropic voxels
-//!    shrink less through-plane, see [`crate::pyramid`]): a fixed sample set (a seeded random
-//!    subset of jittered voxel positions, or every voxel), then regular-step gradient descent
-//!    ([`crate::optimiser`]) on `-MI` ([`crate::mattes`]) starting from the previous level;
+//!    shrink less through-plane, see [`crate::pyramid`]; the level's target spacing and blur
+//!    are set by the fixed image's voxel size and used for both images, so a coarse moving
+//!    image is not blurred more than the fixed one): a fixed sample set (a seeded random
+//!    subset of jittered voxel positions, or every voxel; only points the initial transform
+//!    maps at least `fov_margin_mm` inside the moving image), then regular-step gradient
+//!    descent ([`crate::optimiser`]) on `-MI` ([`crate::mattes`]) starting from the previous
+//!    level, restarted from its best point while that still improves (`restarts`);
 //! 3. a final check that the images overlap: at least `min_overlap` of the fixed samples must
 //!    map inside the moving image, otherwise [`ImageError::RegistrationFailed`].
 //!
@@ -23,8 +27,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::ImageError;
 use crate::mattes::{FixedSamples, MattesMetric, MovingImage};
-use crate::optimiser::{StepSettings, StopReason, regular_step_descent};
-use crate::pyramid::{linear_at, pyramid_level, shrink_factors};
+use crate::optimiser::{StepSettings, StopReason, restarted_descent};
+use crate::pyramid::{
+    linear_at, min_spacing, pyramid_level, pyramid_level_to, shrink_factors, shrink_factors_to,
+};
 use crate::transform::RigidTransform;
 
 /// How the transform starts.
@@ -66,17 +72,26 @@ pub struct RegistrationOptions {
     pub coarse_min_step_voxels: f64,
     /// Step multiplier when the gradient reverses.
     pub relaxation: f64,
-    /// Most metric evaluations per level.
+    /// Most metric evaluations per optimiser run (a level makes at most `1 + restarts` runs).
     pub max_iterations: usize,
     /// Smallest fraction of fixed samples that must map inside the moving image.
     pub min_overlap: f64,
+    /// Fixed samples are drawn only where the initial transform maps them at least this far
+    /// (mm) inside the moving image's extent, so the sampled population stays the same while
+    /// the images move by less than this (samples leaving the moving image are dropped, and a
+    /// changing overlap biases MI); 0 = no margin. Ignored when it would leave under a quarter
+    /// of the samples.
+    pub fov_margin_mm: f64,
+    /// Restarts of the optimiser per level from its best point with half the first step, while
+    /// they still improve ([`crate::optimiser::restarted_descent`]); 0 = ITK's single run.
+    pub restarts: usize,
 }
 
 impl Default for RegistrationOptions {
     fn default() -> Self {
         Self {
             bins: 50,
-            samples: 20_000,
+            samples: 30_000,
             seed: 42,
             initialisation: Initialisation::Geometry,
             shrink_factors: vec![4, 2, 1],
@@ -87,6 +102,8 @@ impl Default for RegistrationOptions {
             relaxation: 0.5,
             max_iterations: 200,
             min_overlap: 0.2,
+            fov_margin_mm: 5.0,
+            restarts: 3,
         }
     }
 }
@@ -177,6 +194,7 @@ pub fn register_rigid_masked(
     }
     let centre = grid_centre(fixed);
     let mut params = initial_params(fixed, moving, opts.initialisation);
+    let init = RigidTransform { params, centre }.to_matrix();
     let min_fixed_spacing = fixed.voxel_size().into_iter().fold(f64::INFINITY, f64::min);
     let mut levels = Vec::new();
     let mut overlap = 0.0;
@@ -188,23 +206,9 @@ pub fn register_rigid_masked(
         .enumerate()
     {
         let level_start = Instant::now();
-        let fixed_level = pyramid_level(fixed, shrink, sigma);
-        let moving_level = pyramid_level(moving, shrink, sigma);
-        let (points, values) = sample_points(
-            &fixed_level,
-            mask,
-            opts.samples,
-            opts.seed.wrapping_add(level as u64),
-        );
-        if points.len() < 32 {
-            return Err(fail(format!(
-                "only {} fixed-image samples inside the mask: is the mask empty?",
-                points.len()
-            )));
-        }
-        let samples = FixedSamples::new(&points, &values, centre, opts.bins);
-        let image = MovingImage::new(&moving_level);
-        let mut metric = MattesMetric::new(opts.bins, image.range());
+        let (samples, image, mut metric) = level_setup(
+            fixed, moving, mask, &init, opts, level, shrink, sigma, centre,
+        )?;
         // Rotation scale: RMS distance of the samples from the centre (mm per radian).
         let radius = (samples
             .offsets
@@ -242,10 +246,11 @@ pub fn register_rigid_masked(
             )));
         }
         let prepare_seconds = level_start.elapsed().as_secs_f64();
-        let result = regular_step_descent(
+        let result = restarted_descent(
             params,
             [radius, radius, radius, 1.0, 1.0, 1.0],
             &settings,
+            opts.restarts,
             |p| {
                 let m = metric.evaluate(&samples, &image, &RigidTransform { params: *p, centre });
                 if (m.valid as f64) < 0.05 * n {
@@ -265,7 +270,7 @@ pub fn register_rigid_masked(
         metric_value = end.value;
         levels.push(LevelReport {
             fixed_shrink: shrink_factors(fixed, shrink),
-            moving_shrink: shrink_factors(moving, shrink),
+            moving_shrink: shrink_factors_to(moving, shrink as f64 * min_fixed_spacing),
             samples: samples.len(),
             iterations: result.iterations,
             metric: end.value,
@@ -297,6 +302,107 @@ pub fn register_rigid_masked(
         overlap,
         levels,
     })
+}
+
+/// One level's fixed sample set, moving image and metric.
+#[allow(clippy::too_many_arguments)]
+fn level_setup(
+    fixed: &Volume,
+    moving: &Volume,
+    mask: Option<&Volume>,
+    init: &Affine,
+    opts: &RegistrationOptions,
+    level: usize,
+    shrink: usize,
+    sigma: f64,
+    centre: [f64; 3],
+) -> Result<(FixedSamples, MovingImage, MattesMetric), ImageError> {
+    let fixed_level = pyramid_level(fixed, shrink, sigma);
+    // The moving image is blurred and shrunk towards the fixed image's target spacing, so both
+    // carry the same detail at every level whatever their voxel sizes.
+    let moving_level = pyramid_level_to(moving, shrink as f64 * min_spacing(fixed), sigma);
+    let within = margin_filter(moving, init, opts.fov_margin_mm);
+    let seed = opts.seed.wrapping_add(level as u64);
+    let (mut points, mut values) = sample_points(&fixed_level, mask, &within, opts.samples, seed);
+    let wanted = opts.samples.min(fixed_level.frame_len());
+    if opts.fov_margin_mm > 0.0 && (points.len() < 32 || 4 * points.len() < wanted) {
+        // The margin leaves too little of the fixed image (small or barely overlapping moving
+        // image): sample without it, and let the overlap checks speak.
+        (points, values) = sample_points(&fixed_level, mask, &|_| true, opts.samples, seed);
+    }
+    if points.len() < 32 {
+        return Err(ImageError::RegistrationFailed {
+            reason: format!(
+                "only {} fixed-image samples inside the mask: is the mask empty?",
+                points.len()
+            ),
+        });
+    }
+    let samples = FixedSamples::new(&points, &values, centre, opts.bins);
+    let image = MovingImage::new(&moving_level);
+    let metric = MattesMetric::new(opts.bins, image.range());
+    Ok((samples, image, metric))
+}
+
+/// Diagnostics: the `-MI` value (and fraction of samples inside the moving image) that each
+/// level of [`register_rigid_masked`] with these options would see at each of `transforms`
+/// (fixed -> moving matrices), e.g. the truth against a found solution. `result[level][i]`.
+pub fn metric_at_levels(
+    fixed: &Volume,
+    moving: &Volume,
+    mask: Option<&Volume>,
+    opts: &RegistrationOptions,
+    transforms: &[Affine],
+) -> Result<Vec<Vec<(f64, f64)>>, ImageError> {
+    let centre = grid_centre(fixed);
+    let init = RigidTransform {
+        params: initial_params(fixed, moving, opts.initialisation),
+        centre,
+    }
+    .to_matrix();
+    let mut out = Vec::new();
+    for (level, (&shrink, &sigma)) in opts
+        .shrink_factors
+        .iter()
+        .zip(&opts.smoothing_sigmas)
+        .enumerate()
+    {
+        let (samples, image, mut metric) = level_setup(
+            fixed, moving, mask, &init, opts, level, shrink, sigma, centre,
+        )?;
+        let n = samples.len() as f64;
+        out.push(
+            transforms
+                .iter()
+                .map(|m| {
+                    let t = RigidTransform::from_matrix(m, centre);
+                    let v = metric.evaluate(&samples, &image, &t);
+                    (v.value, v.valid as f64 / n)
+                })
+                .collect(),
+        );
+    }
+    Ok(out)
+}
+
+/// The test "`init` maps this fixed point at least `margin_mm` inside the moving image's
+/// extent (its voxel centres)", per axis; axes of one voxel, and a margin over a quarter of an
+/// axis, are capped so something always remains.
+fn margin_filter(moving: &Volume, init: &Affine, margin_mm: f64) -> impl Fn([f64; 3]) -> bool {
+    let to_voxel = livermet_io::mat4_mul(&invert_affine(&moving.affine), init);
+    let spacing = moving.voxel_size();
+    let dims = moving.dims;
+    let margin: [f64; 3] =
+        std::array::from_fn(|d| (margin_mm.max(0.0) / spacing[d]).min((dims[d] - 1) as f64 / 4.0));
+    move |p| {
+        if margin_mm <= 0.0 {
+            return true;
+        }
+        let c = apply_affine(&to_voxel, p);
+        (0..3).all(|d| {
+            dims[d] == 1 || (c[d] >= margin[d] && c[d] <= (dims[d] - 1) as f64 - margin[d])
+        })
+    }
 }
 
 /// World position of the grid's centre (voxel `(n - 1) / 2` on each axis).
@@ -339,21 +445,26 @@ fn initial_params(fixed: &Volume, moving: &Volume, init: Initialisation) -> [f64
 /// Fixed sample points (world mm) and intensities: every voxel when `count` is 0 or at least
 /// the number of voxels, else `count` seeded random voxels each jittered uniformly within its
 /// voxel (jitter breaks the grid alignment that makes interpolated MI jagged). With a mask,
-/// points whose nearest mask voxel is zero (or outside the mask) are skipped.
+/// points whose nearest mask voxel is zero (or outside the mask) are skipped, and so are points
+/// `within` rejects.
 fn sample_points(
     level: &Volume,
     mask: Option<&Volume>,
+    within: &dyn Fn([f64; 3]) -> bool,
     count: usize,
     seed: u64,
 ) -> (Vec<[f64; 3]>, Vec<f32>) {
     let mask_inverse = mask.map(|m| invert_affine(&m.affine));
-    let inside_mask = |p: [f64; 3]| match (mask, &mask_inverse) {
-        (Some(m), Some(inv)) => {
-            let c = apply_affine(inv, p).map(|x| x.round());
-            (0..3).all(|d| c[d] >= 0.0 && c[d] < m.dims[d] as f64)
-                && m.get(c[0] as usize, c[1] as usize, c[2] as usize) != 0.0
-        }
-        _ => true,
+    let inside_mask = |p: [f64; 3]| {
+        within(p)
+            && match (mask, &mask_inverse) {
+                (Some(m), Some(inv)) => {
+                    let c = apply_affine(inv, p).map(|x| x.round());
+                    (0..3).all(|d| c[d] >= 0.0 && c[d] < m.dims[d] as f64)
+                        && m.get(c[0] as usize, c[1] as usize, c[2] as usize) != 0.0
+                }
+                _ => true,
+            }
     };
     let voxels = level.frame_len();
     let (mut points, mut values) = (Vec::new(), Vec::new());
