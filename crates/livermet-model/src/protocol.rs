@@ -11,7 +11,7 @@ use crate::train::TrainConfig;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Protocol {
-    /// Widths 8-32, 64-pixel patches, 5 epochs, 2 copies per slice, lr0 1e-3.
+    /// Widths 8-32, 64-pixel patches, 4 epochs, 1 copy per slice, lr0 1e-3.
     Quick,
     /// Widths 32-128, 100 epochs, 17 copies per slice, lr0 5e-6 (the paper).
     Paper,
@@ -34,8 +34,8 @@ impl Protocol {
         match self {
             Protocol::Paper => TrainConfig::new(),
             Protocol::Quick => TrainConfig::new()
-                .with_epochs(5)
-                .with_copies_per_slice(2)
+                .with_epochs(4)
+                .with_copies_per_slice(1)
                 .with_lr0(1e-3),
         }
     }

@@ -104,30 +104,28 @@ pub fn write_study_report(out: &Path, inputs: &ReportInputs) -> Result<ReportFil
     let mut page =
         Page::new("livermet study report: synchronous liver metastases of rectal cancer");
     summary_section(&mut page, r, inputs.seconds);
-    for (key, c) in &r.cohorts {
+    for (key, c) in cohorts_in_order(r) {
         page.section(cohort_title(key));
         page.paragraph(&format!("{} patients, {} with SLM.", c.n, c.events));
         page.table(
-            "Performance at the median score (paper: ACC, SEN, SPE, PPV, NPV with counts)",
-            &performance_header()[1..].to_vec(),
-            &performance_rows_of(key, c)
-                .into_iter()
-                .map(|mut v| {
-                    v.remove(0);
-                    v
-                })
-                .collect::<Vec<_>>(),
+            "Performance at the median score (as the paper reports it)",
+            &[
+                "Model",
+                "AUC (95% CI)",
+                "Threshold",
+                "ACC",
+                "SEN",
+                "SPE",
+                "PPV",
+                "NPV",
+            ]
+            .map(String::from),
+            &performance_html(c),
         );
         page.table(
             "DeLong tests of paired AUCs",
-            &comparison_header()[1..].to_vec(),
-            &comparison_rows_of(key, c)
-                .into_iter()
-                .map(|mut v| {
-                    v.remove(0);
-                    v
-                })
-                .collect::<Vec<_>>(),
+            &["Models", "AUC difference (95% CI)", "z", "p"].map(String::from),
+            &comparison_html(c),
         );
         for (kind, svg) in cohort_figures(key, c) {
             let stem = format!("{kind}_{key}");
@@ -146,7 +144,12 @@ pub fn write_study_report(out: &Path, inputs: &ReportInputs) -> Result<ReportFil
             &header(&c.table1),
             &t1.into_iter().map(|t| t.cells).collect::<Vec<_>>(),
         );
-        page.table("Univariable logistic regression: DL score at or above the median on each clinical characteristic", &association_header()[1..].to_vec(), &association_rows_of(key, c).into_iter().map(|mut v| { v.remove(0); v }).collect::<Vec<_>>());
+        page.table(
+            "Univariable logistic regression: DL score at or above the median on each clinical \
+             characteristic",
+            &["Score", "Characteristic", "OR (95% CI)", "p"].map(String::from),
+            &association_html(c),
+        );
         if let Some((_, cases)) = inputs.cases.iter().find(|(k, _)| k == key) {
             if !cases.is_empty() {
                 let svg = cases_figure(key, cases);
@@ -188,7 +191,7 @@ fn summary_section(page: &mut Page, r: &StudyResults, seconds: f64) {
         r.protocol, r.folds, r.seed, r.livermet_version, seconds
     ));
     let mut rows = Vec::new();
-    for (key, c) in &r.cohorts {
+    for (key, c) in cohorts_in_order(r) {
         for (m, e) in &c.models {
             rows.push(vec![
                 cohort_title(key).to_string(),
@@ -252,6 +255,66 @@ fn settings_section(page: &mut Page, r: &StudyResults) {
         ("all settings (JSON)".into(), text),
     ];
     page.key_values("Versions, seed and settings", &pairs);
+}
+
+/// The primary cohort first, then the external one.
+fn cohorts_in_order(r: &StudyResults) -> Vec<(&String, &CohortEvaluation)> {
+    let mut v: Vec<_> = r.cohorts.iter().collect();
+    v.sort_by_key(|(k, _)| k.as_str() != "primary_cv");
+    v
+}
+
+/// The performance table as the paper prints it: proportions as "61.1% (44/72)".
+fn performance_html(c: &CohortEvaluation) -> Vec<Vec<String>> {
+    models_in_order(c)
+        .iter()
+        .map(|m| {
+            let e = &c.models[m];
+            let t = &e.threshold_metrics;
+            vec![
+                m.to_string(),
+                auc_text(e.auc, e.ci_low, e.ci_high),
+                format!("{:.3}", e.threshold),
+                t.accuracy.percent_label(),
+                t.sensitivity.percent_label(),
+                t.specificity.percent_label(),
+                t.ppv.percent_label(),
+                t.npv.percent_label(),
+            ]
+        })
+        .collect()
+}
+
+fn comparison_html(c: &CohortEvaluation) -> Vec<Vec<String>> {
+    c.comparisons
+        .iter()
+        .map(|x| {
+            vec![
+                format!("{} vs {}", x.a, x.b),
+                format!("{:.3} ({:.3} to {:.3})", x.auc_diff, x.ci_low, x.ci_high),
+                x.z.map_or("-".into(), |z| format!("{z:.2}")),
+                p_text(x.p),
+            ]
+        })
+        .collect()
+}
+
+fn association_html(c: &CohortEvaluation) -> Vec<Vec<String>> {
+    c.score_associations
+        .iter()
+        .map(|a| {
+            let x = &a.coefficient;
+            vec![
+                a.model.to_string(),
+                a.characteristic.clone(),
+                format!(
+                    "{:.3} ({:.3}-{:.3})",
+                    x.odds_ratio, x.or_ci_low, x.or_ci_high
+                ),
+                p_text(Some(x.p)),
+            ]
+        })
+        .collect()
 }
 
 fn auc_text(auc: f64, lo: Option<f64>, hi: Option<f64>) -> String {
@@ -508,10 +571,10 @@ fn association_rows_of(key: &str, c: &CohortEvaluation) -> Vec<Vec<String>> {
                 key.to_string(),
                 a.model.to_string(),
                 a.characteristic.clone(),
-                format!("{:.3}", x.odds_ratio),
-                format!("{:.3}", x.or_ci_low),
-                format!("{:.3}", x.or_ci_high),
-                p_text(Some(x.p)),
+                x.odds_ratio.to_string(),
+                x.or_ci_low.to_string(),
+                x.or_ci_high.to_string(),
+                x.p.to_string(),
             ]
         })
         .collect()

@@ -12,6 +12,7 @@ use livermet_synth::{Size, SynthSettings};
 
 use crate::cmd::study::{print_summary, study_and_report};
 use crate::cmd::synth::{make_cohort, print_summary as synth_summary};
+use crate::cmd::train::{DeviceArg, pick_device};
 use crate::cmd::write_atomic;
 use livermet_study::StudySettings;
 
@@ -37,6 +38,10 @@ pub struct Args {
     /// Random seed (cohort and study).
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
+    /// Where networks train: `cpu`, or `gpu` (a build with `--features livermet-model/gpu`;
+    /// what `--protocol paper` is meant for).
+    #[arg(long, value_enum, default_value = "cpu")]
+    pub device: DeviceArg,
 }
 
 /// What the steps share.
@@ -87,7 +92,7 @@ fn study(demo: &Demo) -> anyhow::Result<()> {
         "step 3: the study ({path}), {protocol:?} protocol",
         path = path.display()
     );
-    let device = livermet_model::device::cpu();
+    let device = pick_device(demo.args.device)?;
     let results = study_and_report(&settings, &demo.args.out, &device)?;
     print_summary(&results, &demo.args.out);
     Ok(())

@@ -129,10 +129,19 @@ pub fn print_summary(results: &StudyResults, out: &Path) {
     println!("model bundle: {}", out.join("model").display());
 }
 
-/// Progress bars for the study's stages.
-#[derive(Default)]
+/// Progress bars for the study's stages; each stage line starts with the time since the start.
 struct Bars {
     current: Mutex<Option<ProgressBar>>,
+    start: Instant,
+}
+
+impl Default for Bars {
+    fn default() -> Self {
+        Bars {
+            current: Mutex::new(None),
+            start: Instant::now(),
+        }
+    }
 }
 
 impl Bars {
@@ -163,7 +172,7 @@ impl Bars {
 impl livermet_study::Observer for Bars {
     fn stage(&self, text: &str) {
         self.clear();
-        eprintln!("{text}");
+        eprintln!("[{:>5.0} s] {text}", self.start.elapsed().as_secs_f64());
     }
     fn prepare_started(&self, cohort: &str, n: usize) {
         self.set(Some(progress::bar(n as u64, cohort)));
