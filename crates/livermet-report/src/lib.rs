@@ -27,10 +27,10 @@ pub use figures::{
 };
 pub use html::Page;
 pub use png::svg_to_png;
-pub use study_report::{ReportInputs, write_study_report};
 /// The SVG parser (and, as `usvg::roxmltree`, the XML parser) used by [`png`], for callers that
 /// want to inspect a figure.
 pub use resvg::usvg;
+pub use study_report::{ReportInputs, write_study_report};
 
 use std::io::Write;
 use std::path::Path;
