@@ -109,11 +109,7 @@ pub fn patient_scores(
 
 /// The device the model's weights live on.
 fn model_device(model: &Net) -> Device {
-    model
-        .devices()
-        .into_iter()
-        .next()
-        .unwrap_or_else(Device::default)
+    model.devices().into_iter().next().unwrap_or_default()
 }
 
 /// All float parameters of `model` as flat vectors, in module order.

@@ -277,7 +277,8 @@ fn check_train_config(c: &TrainConfig) -> crate::error::Result<()> {
     if c.epochs == 0 || c.batch_size == 0 || c.copies_per_slice == 0 {
         return bad("epochs, batch_size and copies_per_slice must be positive");
     }
-    if !(c.lr0 > 0.0) || c.l1 < 0.0 || c.l2 < 0.0 {
+    // Written so that a NaN lr0 fails too.
+    if c.lr0.partial_cmp(&0.0) != Some(std::cmp::Ordering::Greater) || c.l1 < 0.0 || c.l2 < 0.0 {
         return bad("lr0 must be positive and l1, l2 non-negative");
     }
     Ok(())

@@ -63,11 +63,11 @@ pub fn write_study_report(out: &Path, inputs: &ReportInputs) -> Result<ReportFil
     }
     put(
         "performance.csv",
-        csv(&performance_header(), &performance_rows(r)).as_bytes(),
+        csv(&performance_header(), &every_cohort(r, performance_rows_of)).as_bytes(),
     )?;
     put(
         "comparisons.csv",
-        csv(&comparison_header(), &comparison_rows(r)).as_bytes(),
+        csv(&comparison_header(), &every_cohort(r, comparison_rows_of)).as_bytes(),
     )?;
     put(
         "decision_curves.csv",
@@ -90,7 +90,7 @@ pub fn write_study_report(out: &Path, inputs: &ReportInputs) -> Result<ReportFil
     )?;
     put(
         "score_associations.csv",
-        csv(&association_header(), &association_rows(r)).as_bytes(),
+        csv(&association_header(), &every_cohort(r, association_rows_of)).as_bytes(),
     )?;
     put("cf_model.csv", csv(&cf_header(), &cf_rows(r)).as_bytes())?;
     for (key, c) in &r.cohorts {
@@ -150,16 +150,16 @@ pub fn write_study_report(out: &Path, inputs: &ReportInputs) -> Result<ReportFil
             &["Score", "Characteristic", "OR (95% CI)", "p"].map(String::from),
             &association_html(c),
         );
-        if let Some((_, cases)) = inputs.cases.iter().find(|(k, _)| k == key) {
-            if !cases.is_empty() {
-                let svg = cases_figure(key, cases);
-                put(&format!("figures/representative_{key}.svg"), svg.as_bytes())?;
-                put(
-                    &format!("figures/representative_{key}.png"),
-                    &svg_to_png(&svg)?,
-                )?;
-                page.figure(&figure_caption("representative", key), &svg);
-            }
+        if let Some((_, cases)) = inputs.cases.iter().find(|(k, _)| k == key)
+            && !cases.is_empty()
+        {
+            let svg = cases_figure(key, cases);
+            put(&format!("figures/representative_{key}.svg"), svg.as_bytes())?;
+            put(
+                &format!("figures/representative_{key}.png"),
+                &svg_to_png(&svg)?,
+            )?;
+            page.figure(&figure_caption("representative", key), &svg);
         }
     }
     cf_section(&mut page, r);
@@ -370,11 +370,12 @@ fn performance_header() -> Vec<String> {
     .to_vec()
 }
 
-fn performance_rows(r: &StudyResults) -> Vec<Vec<String>> {
-    r.cohorts
-        .iter()
-        .flat_map(|(k, c)| performance_rows_of(k, c))
-        .collect()
+/// The rows of `rows_of` for every cohort, cohort by cohort.
+fn every_cohort(
+    r: &StudyResults,
+    rows_of: fn(&str, &CohortEvaluation) -> Vec<Vec<String>>,
+) -> Vec<Vec<String>> {
+    r.cohorts.iter().flat_map(|(k, c)| rows_of(k, c)).collect()
 }
 
 fn performance_rows_of(key: &str, c: &CohortEvaluation) -> Vec<Vec<String>> {
@@ -414,13 +415,6 @@ fn comparison_header() -> Vec<String> {
     ]
     .map(String::from)
     .to_vec()
-}
-
-fn comparison_rows(r: &StudyResults) -> Vec<Vec<String>> {
-    r.cohorts
-        .iter()
-        .flat_map(|(k, c)| comparison_rows_of(k, c))
-        .collect()
 }
 
 fn comparison_rows_of(key: &str, c: &CohortEvaluation) -> Vec<Vec<String>> {
@@ -553,13 +547,6 @@ fn association_header() -> Vec<String> {
     ]
     .map(String::from)
     .to_vec()
-}
-
-fn association_rows(r: &StudyResults) -> Vec<Vec<String>> {
-    r.cohorts
-        .iter()
-        .flat_map(|(k, c)| association_rows_of(k, c))
-        .collect()
 }
 
 fn association_rows_of(key: &str, c: &CohortEvaluation) -> Vec<Vec<String>> {

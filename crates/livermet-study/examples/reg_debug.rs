@@ -152,8 +152,10 @@ fn main() {
         .collect();
     let verbose = std::env::var("VERBOSE").is_ok();
     let opts = options();
-    let mut settings = PrepareSettings::default();
-    settings.registration = opts.clone();
+    let settings = PrepareSettings {
+        registration: opts.clone(),
+        ..PrepareSettings::default()
+    };
     let truth: Truth =
         serde_json::from_str(&std::fs::read_to_string(dir.join("truth.json")).unwrap()).unwrap();
     let mut patients = Vec::new();
@@ -170,7 +172,9 @@ fn main() {
         }
     }
     let start = std::time::Instant::now();
-    let results: Vec<(String, Vec<(String, f64)>, Vec<(f64, f64)>)> = patients
+    // Per patient: id, TRE per sequence, (metric at truth, metric found) per sequence.
+    type PatientResult = (String, Vec<(String, f64)>, Vec<(f64, f64)>);
+    let results: Vec<PatientResult> = patients
         .par_iter()
         .map(|p| {
             let it = truth

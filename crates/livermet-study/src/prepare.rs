@@ -136,12 +136,12 @@ fn prepare_if_needed(
 ) -> Result<bool, StudyError> {
     let dir = prepared_dir(out, &p.id);
     let inputs = fingerprint(p)?;
-    if let Ok(text) = std::fs::read_to_string(dir.join("prepared.json")) {
-        if let Ok(prev) = serde_json::from_str::<PreparedPatient>(&text) {
-            if prev.settings == *settings && prev.inputs == inputs {
-                return Ok(false);
-            }
-        }
+    if let Ok(text) = std::fs::read_to_string(dir.join("prepared.json"))
+        && let Ok(prev) = serde_json::from_str::<PreparedPatient>(&text)
+        && prev.settings == *settings
+        && prev.inputs == inputs
+    {
+        return Ok(false);
     }
     prepare_patient(p, &dir, settings, inputs)?;
     Ok(true)

@@ -179,10 +179,10 @@ impl StudySettings {
         if self.models.is_empty() {
             return Err("models is empty; name at least one of CF, MRI, Combined".into());
         }
-        if let Some(w) = &self.network.widths {
-            if w.len() != 6 || w.contains(&0) {
-                return Err(format!("network.widths needs 6 positive values, got {w:?}"));
-            }
+        if let Some(w) = &self.network.widths
+            && (w.len() != 6 || w.contains(&0))
+        {
+            return Err(format!("network.widths needs 6 positive values, got {w:?}"));
         }
         Ok(())
     }

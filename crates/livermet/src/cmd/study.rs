@@ -9,7 +9,6 @@ use std::time::Instant;
 
 use indicatif::ProgressBar;
 use livermet_model::{BatchProgress, Device, EpochLog};
-use livermet_report::study_report::models_in_order;
 use livermet_report::{ReportInputs, write_study_report};
 use livermet_study::bundle::write_bundle;
 use livermet_study::representative::representative_cases;
@@ -110,23 +109,51 @@ fn list_problems(e: &StudyError) {
     }
 }
 
-/// The report's path and the AUCs of every model in both cohorts.
+/// The bundle's and the report's paths, then a five-line summary: a header, the AUC (95% CI) of
+/// each model in each cohort, and the DeLong test of Combined against MRI.
 pub fn print_summary(results: &StudyResults, out: &Path) {
-    println!("report: {}", out.join("report.html").display());
-    for (key, c) in &results.cohorts {
-        let cells: Vec<String> = models_in_order(c)
-            .iter()
-            .map(|m| {
-                let e = &c.models[m];
-                match (e.ci_low, e.ci_high) {
-                    (Some(l), Some(h)) => format!("{m} {:.3} ({l:.3}-{h:.3})", e.auc),
-                    _ => format!("{m} {:.3}", e.auc),
-                }
-            })
-            .collect();
-        println!("{key:<11} AUC  {}", cells.join("   "));
-    }
     println!("model bundle: {}", out.join("model").display());
+    println!("report: {}", out.join("report.html").display());
+    let cohorts: Vec<(&str, &str)> = [
+        ("primary_cv", "primary, 5-fold CV"),
+        ("external", "external validation"),
+    ]
+    .into_iter()
+    .filter(|(k, _)| results.cohorts.contains_key(*k))
+    .collect();
+    let mut header = format!("{:<10}", "AUC");
+    for (_, title) in &cohorts {
+        header.push_str(&format!("{title:<24}"));
+    }
+    println!("{}", header.trim_end());
+    for m in ModelName::ALL {
+        let mut line = format!("{:<10}", m.as_str());
+        for (k, _) in &cohorts {
+            let cell = results.cohorts[*k]
+                .models
+                .get(&m)
+                .map_or("-".to_string(), |e| match (e.ci_low, e.ci_high) {
+                    (Some(l), Some(h)) => format!("{:.3} ({l:.3}-{h:.3})", e.auc),
+                    _ => format!("{:.3}", e.auc),
+                });
+            line.push_str(&format!("{cell:<24}"));
+        }
+        println!("{}", line.trim_end());
+    }
+    let p: Vec<String> = cohorts
+        .iter()
+        .map(|(k, title)| {
+            let c = results.cohorts[*k]
+                .comparisons
+                .iter()
+                .find(|c| c.a == ModelName::Combined && c.b == ModelName::MRI);
+            let p = c
+                .and_then(|c| c.p)
+                .map_or("-".into(), |p| format!("{p:.3}"));
+            format!("{title} p = {p}")
+        })
+        .collect();
+    println!("DeLong Combined vs MRI: {}", p.join(", "));
 }
 
 /// Progress bars for the study's stages; each stage line starts with the time since the start.

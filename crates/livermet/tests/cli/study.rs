@@ -67,7 +67,9 @@ fn study_report_bundle_and_predict_agree() {
     let out = d.join("out");
     let text = stdout(&o);
     assert!(
-        text.contains("report.html") && text.contains("primary_cv") && text.contains("external"),
+        text.contains("report.html")
+            && text.contains("Combined")
+            && text.contains("external validation"),
         "{text}"
     );
 
