@@ -9,10 +9,12 @@
 //!    shrink less through-plane, see [`crate::pyramid`]; the level's target spacing and blur
 //!    are set by the fixed image's voxel size and used for both images, so a coarse moving
 //!    image is not blurred more than the fixed one): a fixed sample set (a seeded random
-//!    subset of jittered voxel positions, or every voxel; only points the initial transform
-//!    maps at least `fov_margin_mm` inside the moving image), then regular-step gradient
-//!    descent ([`crate::optimiser`]) on `-MI` ([`crate::mattes`]) starting from the previous
-//!    level, restarted from its best point while that still improves (`restarts`);
+//!    subset of jittered voxel positions, `coarse_samples` at the coarser levels and `samples`
+//!    at the finest, or every voxel; only points the initial transform maps at least
+//!    `fov_margin_mm` inside the moving image), then regular-step gradient descent
+//!    ([`crate::optimiser`]) on `-MI` ([`crate::mattes`]) starting from the previous level,
+//!    restarted from its best point while that still improves (`restarts`, from level
+//!    `first_restart_level` on);
 //! 3. a final check that the images overlap: at least `min_overlap` of the fixed samples must
 //!    map inside the moving image, otherwise [`ImageError::RegistrationFailed`].
 //!
@@ -52,8 +54,13 @@ pub enum Initialisation {
 pub struct RegistrationOptions {
     /// Joint-histogram bins of Mattes MI (ITK default 50).
     pub bins: usize,
-    /// Fixed-image samples per level; 0 or more than the level's voxels means every voxel.
+    /// Fixed-image samples at the finest level; 0 or more than the level's voxels means every
+    /// voxel.
     pub samples: usize,
+    /// Fixed-image samples at the coarser levels (same rules; 0 = `samples`; capped at
+    /// `samples` when that is not 0): a coarse level only has to land in the finer level's
+    /// basin, and its smoother images need fewer.
+    pub coarse_samples: usize,
     /// Seed of the sample sets.
     pub seed: u64,
     /// How the transform starts.
@@ -85,6 +92,9 @@ pub struct RegistrationOptions {
     /// Restarts of the optimiser per level from its best point with half the first step, while
     /// they still improve ([`crate::optimiser::restarted_descent`]); 0 = ITK's single run.
     pub restarts: usize,
+    /// The first pyramid level (0 = coarsest) that restarts; the coarser ones make one run, as
+    /// what they leave behind the next level's restarts pick up.
+    pub first_restart_level: usize,
 }
 
 impl Default for RegistrationOptions {
@@ -92,6 +102,7 @@ impl Default for RegistrationOptions {
         Self {
             bins: 50,
             samples: 30_000,
+            coarse_samples: 15_000,
             seed: 42,
             initialisation: Initialisation::Geometry,
             shrink_factors: vec![4, 2, 1],
@@ -104,6 +115,7 @@ impl Default for RegistrationOptions {
             min_overlap: 0.2,
             fov_margin_mm: 5.0,
             restarts: 3,
+            first_restart_level: 1,
         }
     }
 }
@@ -250,7 +262,11 @@ pub fn register_rigid_masked(
             params,
             [radius, radius, radius, 1.0, 1.0, 1.0],
             &settings,
-            opts.restarts,
+            if level >= opts.first_restart_level {
+                opts.restarts
+            } else {
+                0
+            },
             |p| {
                 let m = metric.evaluate(&samples, &image, &RigidTransform { params: *p, centre });
                 if (m.valid as f64) < 0.05 * n {
@@ -323,12 +339,21 @@ fn level_setup(
     let moving_level = pyramid_level_to(moving, shrink as f64 * min_spacing(fixed), sigma);
     let within = margin_filter(moving, init, opts.fov_margin_mm);
     let seed = opts.seed.wrapping_add(level as u64);
-    let (mut points, mut values) = sample_points(&fixed_level, mask, &within, opts.samples, seed);
-    let wanted = opts.samples.min(fixed_level.frame_len());
+    let count = if level + 1 < opts.shrink_factors.len() && opts.coarse_samples > 0 {
+        // Never more than the finest level's (0 there = every voxel).
+        match opts.samples {
+            0 => opts.coarse_samples,
+            n => opts.coarse_samples.min(n),
+        }
+    } else {
+        opts.samples
+    };
+    let (mut points, mut values) = sample_points(&fixed_level, mask, &within, count, seed);
+    let wanted = count.min(fixed_level.frame_len());
     if opts.fov_margin_mm > 0.0 && (points.len() < 32 || 4 * points.len() < wanted) {
         // The margin leaves too little of the fixed image (small or barely overlapping moving
         // image): sample without it, and let the overlap checks speak.
-        (points, values) = sample_points(&fixed_level, mask, &|_| true, opts.samples, seed);
+        (points, values) = sample_points(&fixed_level, mask, &|_| true, count, seed);
     }
     if points.len() < 32 {
         return Err(ImageError::RegistrationFailed {
