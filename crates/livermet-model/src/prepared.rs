@@ -116,11 +116,6 @@ impl PreparedPatches {
         })
     }
 
-    /// Patch side in pixels.
-    pub fn patch_size(&self) -> usize {
-        self.spec.size
-    }
-
     fn crop(&self, patient: usize, slice: usize) -> Result<&SliceCrop> {
         self.slices
             .get(patient)

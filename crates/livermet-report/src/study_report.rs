@@ -16,6 +16,11 @@ use crate::figures::{
 use crate::{Page, ReportError, svg_to_png, write_atomic};
 
 /// Cohort keys as the report names them.
+/// Column names as owned strings.
+fn names(list: &[&str]) -> Vec<String> {
+    list.iter().map(|s| s.to_string()).collect()
+}
+
 fn cohort_title(key: &str) -> &str {
     match key {
         "primary_cv" => "Primary cohort (5-fold cross-validation)",
@@ -80,13 +85,13 @@ pub fn write_study_report(out: &Path, inputs: &ReportInputs) -> Result<ReportFil
                 "net_intervention_avoided",
             ]
             .map(String::from),
-            &dca_rows(r),
+            &every_cohort(r, dca_rows_of),
         )
         .as_bytes(),
     )?;
     put(
         "calibration.csv",
-        csv(&calibration_header(), &calibration_rows(r)).as_bytes(),
+        csv(&calibration_header(), &every_cohort(r, calibration_rows_of)).as_bytes(),
     )?;
     put(
         "score_associations.csv",
@@ -344,7 +349,7 @@ fn csv(header: &[String], rows: &[Vec<String>]) -> String {
 }
 
 fn performance_header() -> Vec<String> {
-    [
+    names(&[
         "cohort",
         "model",
         "auc",
@@ -365,9 +370,7 @@ fn performance_header() -> Vec<String> {
         "SPE",
         "PPV",
         "NPV",
-    ]
-    .map(String::from)
-    .to_vec()
+    ])
 }
 
 /// The rows of `rows_of` for every cohort, cohort by cohort.
@@ -437,25 +440,23 @@ fn comparison_rows_of(key: &str, c: &CohortEvaluation) -> Vec<Vec<String>> {
         .collect()
 }
 
-fn dca_rows(r: &StudyResults) -> Vec<Vec<String>> {
-    r.cohorts
+fn dca_rows_of(key: &str, c: &CohortEvaluation) -> Vec<Vec<String>> {
+    c.decision_curves
         .iter()
-        .flat_map(|(k, c)| {
-            c.decision_curves.iter().map(move |d| {
-                vec![
-                    k.clone(),
-                    d.model.clone(),
-                    d.threshold.to_string(),
-                    d.net_benefit.to_string(),
-                    d.net_intervention_avoided.to_string(),
-                ]
-            })
+        .map(|d| {
+            vec![
+                key.to_string(),
+                d.model.clone(),
+                d.threshold.to_string(),
+                d.net_benefit.to_string(),
+                d.net_intervention_avoided.to_string(),
+            ]
         })
         .collect()
 }
 
 fn calibration_header() -> Vec<String> {
-    [
+    names(&[
         "cohort",
         "model",
         "bin",
@@ -465,44 +466,38 @@ fn calibration_header() -> Vec<String> {
         "observed",
         "ci_low",
         "ci_high",
-    ]
-    .map(String::from)
-    .to_vec()
+    ])
 }
 
-fn calibration_rows(r: &StudyResults) -> Vec<Vec<String>> {
+fn calibration_rows_of(key: &str, c: &CohortEvaluation) -> Vec<Vec<String>> {
     let mut rows = Vec::new();
-    for (k, c) in &r.cohorts {
-        for (m, e) in &c.models {
-            let Some(cal) = &e.calibration else { continue };
-            for (i, b) in cal.curve.iter().enumerate() {
-                rows.push(vec![
-                    k.clone(),
-                    m.to_string(),
-                    (i + 1).to_string(),
-                    b.n.to_string(),
-                    b.events.to_string(),
-                    b.mean_predicted.to_string(),
-                    b.observed.to_string(),
-                    b.ci_low.to_string(),
-                    b.ci_high.to_string(),
-                ]);
-            }
+    for (m, e) in &c.models {
+        let Some(cal) = &e.calibration else { continue };
+        for (i, b) in cal.curve.iter().enumerate() {
+            rows.push(vec![
+                key.to_string(),
+                m.to_string(),
+                (i + 1).to_string(),
+                b.n.to_string(),
+                b.events.to_string(),
+                b.mean_predicted.to_string(),
+                b.observed.to_string(),
+                b.ci_low.to_string(),
+                b.ci_high.to_string(),
+            ]);
         }
     }
     rows
 }
 
 fn calibration_summary_header() -> Vec<String> {
-    [
+    names(&[
         "Model",
         "Intercept (95% CI)",
         "Slope (95% CI)",
         "Brier",
         "Hosmer-Lemeshow chi2 (df), p",
-    ]
-    .map(String::from)
-    .to_vec()
+    ])
 }
 
 fn calibration_summary_rows(c: &CohortEvaluation) -> Vec<Vec<String>> {
@@ -536,7 +531,7 @@ fn calibration_summary_rows(c: &CohortEvaluation) -> Vec<Vec<String>> {
 }
 
 fn association_header() -> Vec<String> {
-    [
+    names(&[
         "cohort",
         "score",
         "characteristic",
@@ -544,9 +539,7 @@ fn association_header() -> Vec<String> {
         "or_ci_low",
         "or_ci_high",
         "p",
-    ]
-    .map(String::from)
-    .to_vec()
+    ])
 }
 
 fn association_rows_of(key: &str, c: &CohortEvaluation) -> Vec<Vec<String>> {
@@ -568,7 +561,7 @@ fn association_rows_of(key: &str, c: &CohortEvaluation) -> Vec<Vec<String>> {
 }
 
 fn cf_header() -> Vec<String> {
-    [
+    names(&[
         "term",
         "coef",
         "se",
@@ -576,9 +569,7 @@ fn cf_header() -> Vec<String> {
         "odds_ratio",
         "or_ci_low",
         "or_ci_high",
-    ]
-    .map(String::from)
-    .to_vec()
+    ])
 }
 
 /// The final CF fit's coefficients, read from the selection record.
@@ -691,8 +682,8 @@ fn cases_figure(key: &str, cases: &[Case]) -> String {
     )
 }
 
-/// Models of a cohort, in the paper's order (for callers that print summaries).
-pub fn models_in_order(c: &CohortEvaluation) -> Vec<ModelName> {
+/// Models of a cohort, in the paper's order.
+fn models_in_order(c: &CohortEvaluation) -> Vec<ModelName> {
     ModelName::ALL
         .into_iter()
         .filter(|m| c.models.contains_key(m))

@@ -41,14 +41,12 @@ pub fn check_same_columns(primary: &Path, external: &Path) -> Result<(), StudyEr
     })
 }
 
-/// The validated primary and external cohorts (external empty when the study has none).
+/// The validated primary and external cohorts (external empty when the study has none). The
+/// caller checks the columns first ([`check_same_columns`]), before it reports any progress.
 pub fn read_cohorts(
     settings: &StudySettings,
     opts: ValidateOptions,
 ) -> Result<(Vec<Patient>, Vec<Patient>), StudyError> {
-    if let Some(ext) = &settings.external {
-        check_same_columns(&settings.primary, ext)?;
-    }
     let primary = read_cohort(&settings.primary, &opts)?.patients;
     let external = match &settings.external {
         Some(ext) => read_cohort(ext, &opts)?.patients,

@@ -129,21 +129,6 @@ fn default_models() -> Vec<ModelName> {
 }
 
 impl StudySettings {
-    /// Settings for two cohorts with every other value at its default.
-    pub fn new(primary: PathBuf, external: Option<PathBuf>, protocol: Protocol) -> Self {
-        StudySettings {
-            primary,
-            external,
-            protocol,
-            folds: default_folds(),
-            seed: default_seed(),
-            models: default_models(),
-            training: TrainingOverrides::default(),
-            network: NetworkOverrides::default(),
-            prepare: None,
-        }
-    }
-
     /// Reads and checks `STUDY.toml`; relative cohort paths are resolved against its folder.
     pub fn load(path: &Path) -> Result<Self, StudyError> {
         let bad = |reason: String| StudyError::Settings {
