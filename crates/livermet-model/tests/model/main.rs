@@ -2,6 +2,7 @@
 //! `flex` device.
 
 mod common;
+mod conv;
 mod network;
 mod resume;
 mod training;
