@@ -4,5 +4,6 @@
 mod common;
 mod conv;
 mod network;
+mod norm;
 mod resume;
 mod training;

@@ -267,11 +267,8 @@ where
             let mask_bytes = &mask.bytes()[m_offset..m_offset + numel];
             let value_slice = &value.storage::<T>()[v_offset..v_offset + numel];
             let tensor_slice = &mut tensor.storage_mut::<T>()[t_offset..t_offset + numel];
-            for (i, &m) in mask_bytes.iter().enumerate() {
-                if m != 0 {
-                    tensor_slice[i] = value_slice[i];
-                }
-            }
+            // livermet patch: branch-free and split over threads (was a branchy scalar loop).
+            select_in_place(tensor_slice, mask_bytes, value_slice, true);
             return tensor;
         } else if let Some(nest) =
             crate::zip::collapse_for_zip3(tensor.layout(), mask.layout(), value.layout())
@@ -318,11 +315,8 @@ where
             let mask_bytes = &mask.bytes()[m_offset..m_offset + numel];
             let tensor_slice = &tensor.storage::<T>()[t_offset..t_offset + numel];
             let value_slice = &mut value.storage_mut::<T>()[v_offset..v_offset + numel];
-            for (i, &m) in mask_bytes.iter().enumerate() {
-                if m == 0 {
-                    value_slice[i] = tensor_slice[i];
-                }
-            }
+            // livermet patch: as above.
+            select_in_place(value_slice, mask_bytes, tensor_slice, false);
             return value;
         } else if let Some(nest) =
             crate::zip::collapse_for_zip3(value.layout(), mask.layout(), tensor.layout())
@@ -388,6 +382,27 @@ where
         }
         FlexTensor::new(Bytes::from_elems(result), Layout::contiguous(shape), dtype)
     }
+}
+
+/// livermet patch: `dst[i] = other[i]` where `(mask[i] != 0) == when`, else unchanged. Written
+/// as a select so it vectorises; tensors above 64 Ki elements are split over rayon threads.
+fn select_in_place<T: Copy + Send + Sync>(dst: &mut [T], mask: &[u8], other: &[T], when: bool) {
+    let body = |d: &mut [T], m: &[u8], o: &[T]| {
+        for ((d, &m), &o) in d.iter_mut().zip(m).zip(o) {
+            *d = if (m != 0) == when { o } else { *d };
+        }
+    };
+    const CHUNK: usize = 1 << 16;
+    #[cfg(feature = "rayon")]
+    if dst.len() > CHUNK {
+        use rayon::prelude::*;
+        dst.par_chunks_mut(CHUNK)
+            .zip(mask.par_chunks(CHUNK))
+            .zip(other.par_chunks(CHUNK))
+            .for_each(|((d, m), o)| body(d, m, o));
+        return;
+    }
+    body(dst, mask, other)
 }
 
 /// Helper to broadcast three tensors to the same shape without copying.

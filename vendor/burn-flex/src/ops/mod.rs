@@ -98,6 +98,7 @@ pub mod comparison;
 mod conv_common;
 pub mod conv;
 pub mod conv2d_gemm;
+pub mod batch_norm;
 pub mod conv_transpose;
 pub mod cumulative;
 pub mod deform_conv;

@@ -2,12 +2,12 @@
 //!
 //! These operations power neural network modules like convolutions and pooling.
 
-use crate::ops::{conv, conv2d_gemm, conv_transpose, deform_conv, interpolate, pool};
+use crate::ops::{batch_norm, conv, conv2d_gemm, conv_transpose, deform_conv, interpolate, pool};
 use crate::{Flex, FlexTensor, Layout};
 use burn_backend::{
     DType, Element, TensorMetadata,
     ops::{
-        AttentionModuleOptions, ConvOptions, ConvTransposeOptions, DeformConv2dBackward,
+        AttentionModuleOptions, BatchNormTrain, BatchNormTrainBackward, ConvOptions, ConvTransposeOptions, DeformConv2dBackward,
         DeformConvOptions, FloatTensorOps, IntTensorOps, InterpolateMode, InterpolateOptions,
         MaxPool2dBackward, MaxPool2dWithIndices, ModuleOps, conv::pad_asymmetric_conv_input,
     },
@@ -74,6 +74,64 @@ impl ModuleOps<Flex> for Flex {
             DType::BF16 => conv::conv2d_bf16(x, weight, bias, &options),
             dtype => panic!("conv2d: unsupported dtype {:?}", dtype),
         }
+    }
+
+    // livermet patch: batch norm as per-channel loops (batch_norm.rs); other float types
+    // through f32.
+    fn batch_norm(
+        x: FloatTensor<Flex>,
+        gamma: FloatTensor<Flex>,
+        beta: FloatTensor<Flex>,
+        mean: FloatTensor<Flex>,
+        variance: FloatTensor<Flex>,
+        epsilon: f64,
+    ) -> FloatTensor<Flex> {
+        let dtype = x.dtype();
+        let out = batch_norm::batch_norm_f32(
+            as_f32(x),
+            as_f32(gamma),
+            as_f32(beta),
+            as_f32(mean),
+            as_f32(variance),
+            epsilon,
+        );
+        back_to(out, dtype)
+    }
+
+    fn batch_norm_train(
+        x: FloatTensor<Flex>,
+        gamma: FloatTensor<Flex>,
+        beta: FloatTensor<Flex>,
+        epsilon: f64,
+    ) -> BatchNormTrain<Flex> {
+        let dtype = x.dtype();
+        let (out, mean, var) =
+            batch_norm::batch_norm_train_f32(as_f32(x), as_f32(gamma), as_f32(beta), epsilon);
+        BatchNormTrain::new(back_to(out, dtype), back_to(mean, dtype), back_to(var, dtype))
+    }
+
+    fn batch_norm_train_backward(
+        x: FloatTensor<Flex>,
+        gamma: FloatTensor<Flex>,
+        mean: FloatTensor<Flex>,
+        variance: FloatTensor<Flex>,
+        epsilon: f64,
+        output_grad: FloatTensor<Flex>,
+    ) -> BatchNormTrainBackward<Flex> {
+        let dtype = x.dtype();
+        let (dx, dgamma, dbeta) = batch_norm::batch_norm_train_backward_f32(
+            as_f32(x),
+            as_f32(gamma),
+            as_f32(mean),
+            as_f32(variance),
+            epsilon,
+            as_f32(output_grad),
+        );
+        BatchNormTrainBackward::new(
+            back_to(dx, dtype),
+            back_to(dgamma, dtype),
+            back_to(dbeta, dtype),
+        )
     }
 
     // livermet patch: both conv2d gradients as gemm + col2im per image (conv2d_gemm.rs);
