@@ -161,17 +161,44 @@ fn im2col(g: &Geometry, x: &[f32], group: usize, (oy0, oy1): (usize, usize), col
                     d[..lo].fill(0.0);
                     d[hi..].fill(0.0);
                     let first = lo * g.sw + kx * g.dw - g.pw;
+                    let src = &src[first..first + (hi - lo - 1) * g.sw + 1];
                     if g.sw == 1 {
-                        d[lo..hi].copy_from_slice(&src[first..first + hi - lo]);
+                        d[lo..hi].copy_from_slice(src);
                     } else {
-                        for (o, v) in d[lo..hi].iter_mut().zip(src[first..].iter().step_by(g.sw)) {
-                            *o = *v;
-                        }
+                        gather(&mut d[lo..hi], src, g.sw);
                     }
                 }
             }
         }
     }
+}
+
+/// `dst[i] = src[i * stride]`; `src` holds exactly `(dst.len() - 1) * stride + 1` values.
+/// Indexed (not `step_by`) so that the bounds are checked once and the loop unrolls; stride 2
+/// (the network's downsampling convs) is its own instance.
+#[inline]
+fn gather(dst: &mut [f32], src: &[f32], stride: usize) {
+    fn run<const S: usize>(dst: &mut [f32], src: &[f32], stride: usize) {
+        let s = if S == 0 { stride } else { S };
+        assert!(src.len() > (dst.len() - 1) * s);
+        for (i, o) in dst.iter_mut().enumerate() {
+            *o = src[i * s];
+        }
+    }
+    if stride == 2 { run::<2>(dst, src, stride) } else { run::<0>(dst, src, stride) }
+}
+
+/// `dst[i * stride] += src[i]`, the adjoint of [`gather`].
+#[inline]
+fn scatter_add(dst: &mut [f32], src: &[f32], stride: usize) {
+    fn run<const S: usize>(dst: &mut [f32], src: &[f32], stride: usize) {
+        let s = if S == 0 { stride } else { S };
+        assert!(dst.len() > (src.len() - 1) * s);
+        for (i, v) in src.iter().enumerate() {
+            dst[i * s] += *v;
+        }
+    }
+    if stride == 2 { run::<2>(dst, src, stride) } else { run::<0>(dst, src, stride) }
 }
 
 /// The adjoint of [`im2col`]: adds each column entry back onto the input position it was read
@@ -196,14 +223,11 @@ fn col2im_add(g: &Geometry, col: &[f32], group: usize, (oy0, oy1): (usize, usize
                     let s = &src[t * g.ow + lo..t * g.ow + hi];
                     let d = &mut plane[iy as usize * g.w..(iy as usize + 1) * g.w];
                     let first = lo * g.sw + kx * g.dw - g.pw;
+                    let d = &mut d[first..first + (hi - lo - 1) * g.sw + 1];
                     if g.sw == 1 {
-                        for (o, v) in d[first..first + hi - lo].iter_mut().zip(s) {
-                            *o += *v;
-                        }
+                        d.iter_mut().zip(s).for_each(|(o, v)| *o += *v);
                     } else {
-                        for (o, v) in d[first..].iter_mut().step_by(g.sw).zip(s) {
-                            *o += *v;
-                        }
+                        scatter_add(d, s, g.sw);
                     }
                 }
             }

@@ -386,12 +386,47 @@ where
 
 /// livermet patch: `dst[i] = other[i]` where `(mask[i] != 0) == when`, else unchanged. Written
 /// as a select so it vectorises; tensors above 64 Ki elements are split over rayon threads.
-fn select_in_place<T: Copy + Send + Sync>(dst: &mut [T], mask: &[u8], other: &[T], when: bool) {
+fn select_in_place<T: bytemuck::Pod + Send + Sync>(
+    dst: &mut [T],
+    mask: &[u8],
+    other: &[T],
+    when: bool,
+) {
+    // 4-byte elements (f32) select on their bits, which compiles to vector blends; a plain
+    // `if` becomes a conditional store that stays scalar.
+    if core::mem::size_of::<T>() == 4 && core::mem::align_of::<T>() == 4 {
+        let dst: &mut [u32] = bytemuck::cast_slice_mut(dst);
+        let other: &[u32] = bytemuck::cast_slice(other);
+        return select_in_place_bits(dst, mask, other, when);
+    }
     let body = |d: &mut [T], m: &[u8], o: &[T]| {
         for ((d, &m), &o) in d.iter_mut().zip(m).zip(o) {
             *d = if (m != 0) == when { o } else { *d };
         }
     };
+    run_chunked(dst, mask, other, body)
+}
+
+/// livermet patch: [`select_in_place`] for 32-bit elements, as bit masks.
+fn select_in_place_bits(dst: &mut [u32], mask: &[u8], other: &[u32], when: bool) {
+    let flip = u32::from(!when);
+    let body = |d: &mut [u32], m: &[u8], o: &[u32]| {
+        for ((d, &m), &o) in d.iter_mut().zip(m).zip(o) {
+            let take = 0u32.wrapping_sub(u32::from(m != 0) ^ flip);
+            *d = (o & take) | (*d & !take);
+        }
+    };
+    run_chunked(dst, mask, other, body)
+}
+
+/// livermet patch: `body` over matching chunks of the three slices, on rayon threads when
+/// they are longer than 64 Ki elements.
+fn run_chunked<T: Send + Sync, F: Fn(&mut [T], &[u8], &[T]) + Send + Sync>(
+    dst: &mut [T],
+    mask: &[u8],
+    other: &[T],
+    body: F,
+) {
     const CHUNK: usize = 1 << 16;
     #[cfg(feature = "rayon")]
     if dst.len() > CHUNK {
