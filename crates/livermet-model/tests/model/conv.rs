@@ -203,3 +203,55 @@ fn conv2d_and_gradients_match_a_direct_convolution() {
         check(c, 100 + i as u64);
     }
 }
+
+/// The gradients do not depend on how many threads compute them: the weight gradient sums
+/// fixed chunks of images in order and batch norm sums each channel in one order.
+#[test]
+fn conv_and_batch_norm_gradients_are_the_same_on_1_and_3_threads() {
+    let grads_on = |threads: usize| {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap();
+        pool.install(|| {
+            let mut rng = ChaCha8Rng::seed_from_u64(11);
+            let dev = cpu().autodiff();
+            let x = random(13 * 4 * 16 * 16, &mut rng);
+            let w = random(6 * 4 * 9, &mut rng);
+            let xt =
+                Tensor::<4>::from_data(TensorData::new(x, [13, 4, 16, 16]), &dev).require_grad();
+            let wt = Tensor::<4>::from_data(TensorData::new(w, [6, 4, 3, 3]), &dev).require_grad();
+            let y = conv2d(
+                xt.clone(),
+                wt.clone(),
+                None,
+                ConvOptions::new([1, 1], [1, 1], [1, 1], 1),
+            );
+            let ones = Tensor::<1>::ones([6], &dev);
+            let y = burn::tensor::module::batch_norm_train(y, ones.clone(), ones * 0.5, 1e-5);
+            let grads = (y.output.clone() * y.output).sum().backward();
+            let bits = |t: Tensor<4>| -> Vec<u32> {
+                t.into_data()
+                    .try_to_vec::<f32>()
+                    .unwrap()
+                    .iter()
+                    .map(|v| v.to_bits())
+                    .collect()
+            };
+            (
+                bits(xt.grad(&grads).unwrap()),
+                bits(wt.grad(&grads).unwrap()),
+            )
+        })
+    };
+    let one = grads_on(1);
+    let three = grads_on(3);
+    assert!(
+        one.0 == three.0,
+        "input gradient differs between 1 and 3 threads"
+    );
+    assert!(
+        one.1 == three.1,
+        "weight gradient differs between 1 and 3 threads"
+    );
+}
