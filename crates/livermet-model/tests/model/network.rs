@@ -196,3 +196,12 @@ fn folded_batch_norm_gives_the_same_probabilities() {
         assert!((x - y).abs() < 1e-5, "{a:?} vs {b:?}");
     }
 }
+
+/// The CPU device passes the usability probe that `--device gpu` runs before any work.
+#[test]
+fn the_cpu_device_passes_the_usability_probe() {
+    assert_eq!(
+        livermet_model::device::check_usable(&crate::common::cpu()),
+        Ok(())
+    );
+}

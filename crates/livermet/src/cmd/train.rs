@@ -89,10 +89,19 @@ pub enum DeviceArg {
 pub fn pick_device(d: DeviceArg) -> anyhow::Result<livermet_model::Device> {
     match d {
         DeviceArg::Cpu => Ok(device::cpu()),
-        DeviceArg::Gpu => device::gpu().context(
-            "this livermet was built without GPU support; rebuild with \
-             `cargo build --release -p livermet --features livermet-model/gpu` or use --device cpu",
-        ),
+        DeviceArg::Gpu => {
+            let gpu = device::gpu().context(
+                "this livermet was built without GPU support; rebuild with \
+                 `cargo build --release -p livermet --features livermet-model/gpu` or use --device cpu",
+            )?;
+            device::check_usable(&gpu).map_err(|why| {
+                anyhow::anyhow!(
+                    "no usable GPU: {why}; the GPU build runs burn on Vulkan and needs the GPU's \
+                     Vulkan driver (NVIDIA: the driver's Vulkan ICD and libvulkan1), or use --device cpu"
+                )
+            })?;
+            Ok(gpu)
+        }
     }
 }
 
