@@ -4,6 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use livermet_stats::table1::text::{TextRow, header, p_text, text_rows};
+use livermet_stats::thresholds::ThresholdMetrics;
 use livermet_study::evaluate::CohortEvaluation;
 use livermet_study::representative::Case;
 use livermet_study::results::StudyResults;
@@ -280,14 +281,17 @@ fn performance_html(c: &CohortEvaluation) -> Vec<Vec<String>> {
                 m.to_string(),
                 auc_text(e.auc, e.ci_low, e.ci_high),
                 format!("{:.3}", e.threshold),
-                t.accuracy.percent_label(),
-                t.sensitivity.percent_label(),
-                t.specificity.percent_label(),
-                t.ppv.percent_label(),
-                t.npv.percent_label(),
             ]
+            .into_iter()
+            .chain(percent_labels(t))
+            .collect()
         })
         .collect()
+}
+
+/// ACC, SEN, SPE, PPV, NPV as "61.1% (44/72)" labels, in the tables' column order.
+fn percent_labels(t: &ThresholdMetrics) -> [String; 5] {
+    [&t.accuracy, &t.sensitivity, &t.specificity, &t.ppv, &t.npv].map(|p| p.percent_label())
 }
 
 fn comparison_html(c: &CohortEvaluation) -> Vec<Vec<String>> {
@@ -402,12 +406,10 @@ fn performance_rows_of(key: &str, c: &CohortEvaluation) -> Vec<Vec<String>> {
                 t.fp.to_string(),
                 t.tn.to_string(),
                 t.fn_.to_string(),
-                t.accuracy.percent_label(),
-                t.sensitivity.percent_label(),
-                t.specificity.percent_label(),
-                t.ppv.percent_label(),
-                t.npv.percent_label(),
             ]
+            .into_iter()
+            .chain(percent_labels(t))
+            .collect()
         })
         .collect()
 }

@@ -20,8 +20,8 @@ use livermet_image::register::{
 };
 use livermet_image::transform::RigidTransform;
 use livermet_io::{Affine, Volume, read_dwi, read_volume};
-use livermet_study::PrepareSettings;
 use livermet_study::accuracy::target_registration_error;
+use livermet_study::{PrepareSettings, lowest_b_frame};
 use livermet_synth::Truth;
 use rayon::prelude::*;
 
@@ -70,23 +70,6 @@ fn options() -> RegistrationOptions {
         o.seed = v;
     }
     o
-}
-
-/// Mean of the lowest-b shell's volumes (as `prepare` does).
-fn lowest_b_frame(dwi: &Volume, bvals: &[f64], tolerance: f64) -> Volume {
-    let bmin = bvals.iter().copied().fold(f64::INFINITY, f64::min);
-    let picked: Vec<usize> = (0..bvals.len())
-        .filter(|&t| bvals[t] - bmin <= tolerance)
-        .collect();
-    let mut out = dwi.frame(picked[0]);
-    for &t in &picked[1..] {
-        for (o, v) in out.data.iter_mut().zip(&dwi.frame(t).data) {
-            *o += v;
-        }
-    }
-    let n = picked.len() as f32;
-    out.data.iter_mut().for_each(|v| *v /= n);
-    out
 }
 
 /// The registration `prepare` runs for `seq` (keep in step with `prepare_patient`): T1 and

@@ -19,6 +19,7 @@ pub mod settings;
 
 pub use error::StudyError;
 pub use prepare::{PrepareReport, PrepareSettings, PreparedPatient, prepare_cohort, prepared_dir};
+pub use prepare_patient::lowest_b_frame;
 pub use run::{Observer, Quiet, StudyRun, run_study};
 pub use scores::CohortScores;
 pub use settings::{ModelName, StudySettings};

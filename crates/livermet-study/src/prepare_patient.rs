@@ -190,8 +190,8 @@ pub fn prepare_patient(
 }
 
 /// Mean of the lowest-b shell's volumes: the DWI volume with the most anatomy, used for
-/// registration.
-fn lowest_b_frame(dwi: &Volume, bvals: &[f64], tolerance: f64) -> Volume {
+/// registration (also used by the registration diagnostics in `examples/`).
+pub fn lowest_b_frame(dwi: &Volume, bvals: &[f64], tolerance: f64) -> Volume {
     let bmin = bvals.iter().copied().fold(f64::INFINITY, f64::min);
     let picked: Vec<usize> = (0..bvals.len())
         .filter(|&t| bvals[t] - bmin <= tolerance)
