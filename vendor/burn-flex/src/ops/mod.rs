@@ -98,6 +98,8 @@ pub mod comparison;
 mod conv_common;
 pub mod conv;
 pub mod conv2d_gemm;
+// livermet patch: direct convolution kernels (conv2d_direct.rs).
+mod conv2d_direct;
 pub mod batch_norm;
 pub mod conv_transpose;
 pub mod cumulative;
