@@ -1,4 +1,4 @@
-//! The model bundle (`OUT/model/`, DESIGN.md "Files") and `predict` for one new patient.
+//! The model bundle (`OUT/model/`, DESIGN.md "Files") and `predict` for new patients.
 //!
 //! The bundle holds what scoring a new patient needs and nothing about the training patients
 //! beyond summary numbers: `card.json` (format, version, training cohort size and prevalence,
@@ -186,8 +186,31 @@ pub fn predict_patient(
     work: &Path,
     device: &Device,
 ) -> Result<Prediction, StudyError> {
+    let mut one = predict_rows(bundle, row_csv, work, device, true)?;
+    Ok(one.remove(0))
+}
+
+/// [`predict_patient`] for every row of the cohort CSV `cohort_csv`, in its order: the
+/// patients are prepared together, each network is loaded once and scores all of them in
+/// batches that run across patients.
+pub fn predict_cohort(
+    bundle: &Bundle,
+    cohort_csv: &Path,
+    work: &Path,
+    device: &Device,
+) -> Result<Vec<Prediction>, StudyError> {
+    predict_rows(bundle, cohort_csv, work, device, false)
+}
+
+fn predict_rows(
+    bundle: &Bundle,
+    csv: &Path,
+    work: &Path,
+    device: &Device,
+    exactly_one: bool,
+) -> Result<Vec<Prediction>, StudyError> {
     let report = validate_cohort(
-        row_csv,
+        csv,
         &ValidateOptions {
             check_images: true,
             require_label: false,
@@ -196,7 +219,7 @@ pub fn predict_patient(
     if let Some(first) = report.problems.first() {
         return Err(StudyError::Mismatch(format!(
             "{}: {first}{}",
-            row_csv.display(),
+            csv.display(),
             if report.problems.len() > 1 {
                 format!(
                     " (and {} more problem(s); `livermet validate` lists them)",
@@ -207,73 +230,82 @@ pub fn predict_patient(
             }
         )));
     }
-    let patient: Patient = match report.patients.as_slice() {
-        [p] => p.clone(),
-        ps => {
-            return Err(StudyError::Mismatch(format!(
-                "{} holds {} patient rows; predict takes a CSV with exactly one",
-                row_csv.display(),
-                ps.len()
-            )));
-        }
-    };
-    let prep = prepare_cohort(
-        std::slice::from_ref(&patient),
-        work,
-        &bundle.prepare,
-        &|| {},
-    )?;
+    let patients: Vec<Patient> = report.patients;
+    if (exactly_one && patients.len() != 1) || patients.is_empty() {
+        return Err(StudyError::Mismatch(format!(
+            "{} holds {} patient rows; {}",
+            csv.display(),
+            patients.len(),
+            if exactly_one {
+                "predict --patient takes a CSV with exactly one (--cohort takes many)"
+            } else {
+                "predict --cohort needs at least one"
+            }
+        )));
+    }
+    let prep = prepare_cohort(&patients, work, &bundle.prepare, &|| {})?;
     if let Some((id, why)) = prep.failed.first() {
         return Err(StudyError::Mismatch(format!(
             "patient {id} could not be prepared: {why}"
         )));
     }
-    let mut predictions = Vec::new();
+    // One score per patient for each model, in the bundle's model order.
+    let mut scores = Vec::new();
     for &model in &bundle.card.models {
-        let probability = match model.network() {
+        scores.push(match model.network() {
             None => {
                 let cf = bundle.cf.as_ref().ok_or_else(|| StudyError::Bundle {
                     path: bundle.dir.clone(),
                     reason: "cf.json is missing".into(),
                 })?;
-                cf.predict(&FeatureTable::clinical(&[&patient]))[0]
+                let refs: Vec<&Patient> = patients.iter().collect();
+                cf.predict(&FeatureTable::clinical(&refs))
             }
-            Some(kind) => network_probability(bundle, model, kind, &patient, work, device)?,
-        };
-        let threshold = bundle.card.thresholds.get(&model).copied().unwrap_or(0.5);
-        predictions.push(ModelPrediction {
-            model,
-            probability,
-            threshold,
-            risk_group: if probability >= threshold {
-                "high"
-            } else {
-                "low"
-            }
-            .into(),
+            Some(kind) => network_scores(bundle, model, kind, &patients, work, device)?,
         });
     }
-    Ok(Prediction {
-        patient_id: patient.id.clone(),
-        predictions,
-        prepared: crate::prepared_dir(work, &patient.id),
-    })
+    Ok(patients
+        .iter()
+        .enumerate()
+        .map(|(i, patient)| Prediction {
+            patient_id: patient.id.clone(),
+            predictions: bundle
+                .card
+                .models
+                .iter()
+                .zip(&scores)
+                .map(|(&model, s)| {
+                    let probability = s[i];
+                    let threshold = bundle.card.thresholds.get(&model).copied().unwrap_or(0.5);
+                    ModelPrediction {
+                        model,
+                        probability,
+                        threshold,
+                        risk_group: if probability >= threshold {
+                            "high"
+                        } else {
+                            "low"
+                        }
+                        .into(),
+                    }
+                })
+                .collect(),
+            prepared: crate::prepared_dir(work, &patient.id),
+        })
+        .collect())
 }
 
-fn network_probability(
+/// The network `model`'s score of every patient, loading it once.
+fn network_scores(
     bundle: &Bundle,
     model: ModelName,
     kind: ModelKind,
-    patient: &Patient,
+    patients: &[Patient],
     work: &Path,
     device: &Device,
-) -> Result<f64, StudyError> {
+) -> Result<Vec<f64>, StudyError> {
     let (net, cfg) = load_model(&bundle.dir.join(model.as_str().to_lowercase()), device)?;
-    let rows = rows_for(
-        std::iter::once(patient),
-        kind,
-        Some(&bundle.standardisation),
-    );
+    let rows = rows_for(patients.iter(), kind, Some(&bundle.standardisation));
     let src = PreparedPatches::load(
         work,
         &rows,
@@ -282,5 +314,8 @@ fn network_probability(
         livermet_image::AugmentConfig::default(),
         &|| {},
     )?;
-    Ok(patient_scores(&net, &cfg, &src, 32)?[0])
+    Ok(patient_scores(&net, &cfg, &src, SCORING_BATCH)?)
 }
+
+/// Patches per inference batch when scoring a bundle's patients.
+const SCORING_BATCH: usize = 32;

@@ -262,6 +262,40 @@ fn study_report_bundle_and_predict_agree() {
     );
     assert!(stdout(&o).contains("risk"), "{}", stdout(&o));
 
+    // predict --cohort on the whole external cohort (each model loaded once, batches across
+    // patients) reproduces every external score of the study, in the CSV's order.
+    let o = run_in(
+        d,
+        &[
+            "predict",
+            "--bundle",
+            "out/model",
+            "--cohort",
+            "cohort/external.csv",
+            "--json",
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let all: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let all = all.as_array().unwrap();
+    let ids: Vec<&str> = ext
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').next().unwrap())
+        .collect();
+    assert_eq!(all.len(), ids.len());
+    for (p, id) in all.iter().zip(&ids) {
+        assert_eq!(p["patient_id"], *id);
+        let r = rows.iter().find(|r| r[0] == *id).unwrap();
+        for pred in p["predictions"].as_array().unwrap() {
+            let m = pred["model"].as_str().unwrap();
+            let study: f64 = r[col(&h, m)].parse().unwrap();
+            let got = pred["probability"].as_f64().unwrap();
+            assert!((got - study).abs() < 1e-6, "{id} {m}: {got} vs {study}");
+        }
+    }
+    assert!(stderr(&o).contains("patients/s"), "{}", stderr(&o));
+
     // Bad bundle and bad patient row: one line each.
     let old = d.join("old-model");
     copy_dir(&out.join("model"), &old);
