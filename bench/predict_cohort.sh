@@ -6,6 +6,8 @@
 # data cached in the work folder, which leaves model loading and inference.
 #
 #   bash bench/predict_cohort.sh DEMO_OUT      # DEMO_OUT from `livermet demo --out DEMO_OUT`
+#   PREPARED=DEMO_OUT/prepared/external bash bench/predict_cohort.sh DEMO_OUT
+#       # reuse the study's prepared external patients: times only loading and inference
 set -euo pipefail
 cd "$(dirname "$0")/.."
 demo=${1:?usage: bench/predict_cohort.sh DEMO_OUT}
@@ -14,12 +16,19 @@ csv=$demo/cohort/external.csv
 work=$(mktemp -d)
 rows=()
 trap 'rm -rf "$work"; rm -f "${rows[@]}"' EXIT
+passes=("with preparation" "prepared data cached")
+if [ -n "${PREPARED:-}" ]; then
+  # Copies, so that nothing of the study's own output is touched.
+  cp -r "$PREPARED" "$work/cohort"
+  cp -r "$PREPARED" "$work/single"
+  passes=("prepared data cached")
+fi
 n=$(($(wc -l <"$csv") - 1))
 echo "external cohort: $n patients; cores $(nproc); load before: $(cut -d' ' -f1-3 /proc/loadavg)"
 now() { date +%s.%N; }
 rate() { python3 -c "import sys; n, a, b = map(float, sys.argv[1:]); print(f'{b - a:.2f} s, {n / (b - a):.2f} patients/s')" "$@"; }
 
-for pass in "with preparation" "prepared data cached"; do
+for pass in "${passes[@]}"; do
   t0=$(now)
   "$LIVERMET" predict --bundle "$demo/model" --cohort "$csv" --work "$work/cohort" --json \
     >"$work/cohort.json" 2>/dev/null
@@ -36,7 +45,7 @@ while IFS= read -r line; do
   printf '%s\n%s\n' "$header" "$line" >"$row"
   rows+=("$row")
 done < <(tail -n +2 "$csv")
-for pass in "with preparation" "prepared data cached"; do
+for pass in "${passes[@]}"; do
   t0=$(now)
   for row in "${rows[@]}"; do
     "$LIVERMET" predict --bundle "$demo/model" --patient "$row" --work "$work/single" --json \
