@@ -183,7 +183,9 @@ fn read_records(csv: &Path) -> Result<Vec<CohortRecord>, CohortError> {
     Ok(records)
 }
 
-/// Each patient ID may appear once.
+/// Each patient ID may appear once, and no two IDs may share a folder: their folder names
+/// ([`livermet_io::folder_name`]) may not differ only in case (one folder on macOS or a Windows
+/// share).
 fn duplicate_ids(records: &[CohortRecord], problems: &mut Vec<Problem>) {
     let mut lines: HashMap<&str, Vec<usize>> = HashMap::new();
     for (i, r) in records.iter().enumerate() {
@@ -191,13 +193,32 @@ fn duplicate_ids(records: &[CohortRecord], problems: &mut Vec<Problem>) {
             lines.entry(r.patient_id.trim()).or_default().push(i + 2);
         }
     }
-    let mut dups: Vec<_> = lines.into_iter().filter(|(_, l)| l.len() > 1).collect();
-    dups.sort();
-    for (id, l) in dups {
-        problems.push(Problem::cell(
-            id,
-            "patient_id",
-            format!("appears on lines {l:?}: patient IDs must be unique"),
-        ));
+    let mut ids: Vec<_> = lines.into_iter().collect();
+    ids.sort();
+    let mut folders: HashMap<String, (&str, usize)> = HashMap::new();
+    for (id, l) in &ids {
+        let shown: String = id.escape_debug().collect();
+        if l.len() > 1 {
+            problems.push(Problem::cell(
+                &shown,
+                "patient_id",
+                format!("appears on lines {l:?}: patient IDs must be unique"),
+            ));
+        }
+        let Some(key) = livermet_io::folder_key(id) else {
+            continue; // refused by the row's own check
+        };
+        if let Some((other, other_line)) = folders.insert(key, (id, l[0])) {
+            problems.push(Problem::cell(
+                &shown,
+                "patient_id",
+                format!(
+                    "(line {}) and `{}` (line {other_line}) differ only in upper/lower case, so \
+                     they would share one folder on a case-insensitive disk; make them differ",
+                    l[0],
+                    other.escape_debug()
+                ),
+            ));
+        }
     }
 }

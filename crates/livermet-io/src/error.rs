@@ -142,6 +142,14 @@ pub enum IoError {
         /// Why.
         reason: String,
     },
+    /// A JSON file livermet wrote (or expects) that cannot be parsed or serialised.
+    #[error("{}: not the JSON livermet expects ({reason}); delete it to have it written again, or restore it", path.display())]
+    Json {
+        /// The file.
+        path: PathBuf,
+        /// The parser's message.
+        reason: String,
+    },
     /// The operating system refused a write.
     #[error("{}: cannot write ({source}); check the folder exists and is writable, and the disk is not full", path.display())]
     Write {
@@ -173,6 +181,7 @@ impl IoError {
             | IoError::MissingBvals { path }
             | IoError::BvalsMismatch { path, .. }
             | IoError::InvalidVolume { path, .. }
+            | IoError::Json { path, .. }
             | IoError::Write { path, .. } => path,
         }
     }

@@ -9,11 +9,13 @@
 //! - [`read_bvals`] / [`write_bvals`]: FSL `.bval` files.
 //! - [`write_dicom_series`]: one DICOM file per slice (per frame for 4D) into a folder.
 //! - [`image_info`] / [`orientation_code`]: what `livermet image info` prints.
+//! - [`atomic`]: every file and folder livermet writes goes through its atomic writers.
+//! - [`patient_dir`]: the one place a patient ID becomes a folder name.
 //!
 //! No function here puts a patient-identifying DICOM value (name, ID, birth date, UID) into a
 //! returned value or an error message.
 
-mod atomic;
+pub mod atomic;
 mod bvals;
 mod dicom_read;
 mod dicom_tags;
@@ -24,16 +26,21 @@ mod linalg;
 mod nifti_header;
 mod nifti_read;
 mod nifti_write;
+pub mod patient_dir;
 pub mod volume;
 
 use std::path::Path;
 
+pub use atomic::{
+    read_json, write_bytes_atomic, write_dir_atomic, write_file_atomic, write_json_atomic,
+};
 pub use bvals::{Dwi, bval_path_for, read_bvals, read_dwi, write_bvals};
 pub use dicom_read::is_dicom_dir;
 pub use dicom_write::{DicomSeriesOptions, write_dicom_series};
 pub use error::IoError;
 pub use info::{ImageInfo, image_info, orientation_code};
 pub use nifti_write::{StoredType, write_nifti, write_nifti_as};
+pub use patient_dir::{InvalidPatientId, folder_key, folder_name, id_problem, patient_dir};
 pub use volume::{Affine, Grid, IDENTITY, Volume, apply_affine, invert_affine, mat4_mul};
 
 /// Read an image: a NIfTI file (.nii or .nii.gz; NIfTI-1 or NIfTI-2; either byte order) or a

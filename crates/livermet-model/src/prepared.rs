@@ -150,7 +150,7 @@ fn load_patient(
         patient_id: id.clone(),
         message,
     };
-    let folder = dir.join(id);
+    let folder = livermet_io::patient_dir(dir, id).map_err(|e| src(e.to_string()))?;
     let manifest_path = folder.join("manifest.json");
     if !manifest_path.exists() {
         return Err(src(format!(

@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use livermet_cohort::{Patient, ValidateOptions, validate_cohort};
-use livermet_model::checkpoint::{read_json, write_json_atomic};
+use livermet_model::checkpoint::read_json;
 use livermet_model::{Device, ModelKind, PreparedPatches, load_model, patient_scores};
 use serde::{Deserialize, Serialize};
 
@@ -51,16 +51,13 @@ pub struct ModelCard {
     pub intended_use: String,
 }
 
-/// Writes the bundle of a finished study into `dir` (replaced as a whole: built under a
-/// temporary name, then renamed).
+/// Writes the bundle of a finished study into `dir` (replaced as a whole:
+/// [`livermet_io::write_dir_atomic`]).
 pub fn write_bundle(
     run: &StudyRun,
     validation: BTreeMap<String, BTreeMap<ModelName, CardAuc>>,
     dir: &Path,
 ) -> Result<(), StudyError> {
-    let tmp = dir.with_extension("tmp");
-    let _ = std::fs::remove_dir_all(&tmp);
-    std::fs::create_dir_all(&tmp).map_err(|e| StudyError::file(&tmp, e))?;
     let training_slm = run.primary.iter().filter(|p| p.slm == Some(true)).count();
     let mut thresholds = BTreeMap::new();
     for (m, s) in &run.primary_apparent.scores {
@@ -82,25 +79,30 @@ pub fn write_bundle(
                        medical device."
             .into(),
     };
-    write_json_atomic(&tmp.join("card.json"), &card)?;
-    if let Some(cf) = &run.final_cf {
-        write_json_atomic(&tmp.join("cf.json"), cf)?;
-    }
-    write_json_atomic(
-        &tmp.join("standardisation.json"),
-        &run.final_standardisation,
-    )?;
-    write_json_atomic(&tmp.join("prepare.json"), &run.settings.prepare_settings())?;
-    for (m, src) in &run.final_networks {
-        let dst = tmp.join(m.as_str().to_lowercase());
-        std::fs::create_dir_all(&dst).map_err(|e| StudyError::file(&dst, e))?;
-        for f in ["net.json", "model.bpk"] {
-            std::fs::copy(src.join(f), dst.join(f))
-                .map_err(|e| StudyError::file(&src.join(f), e))?;
+    let standardisation = &run.final_standardisation;
+    let prepare = run.settings.prepare_settings();
+    Ok(livermet_io::write_dir_atomic(dir, |tmp| {
+        livermet_io::write_json_atomic(&tmp.join("card.json"), &card)?;
+        if let Some(cf) = &run.final_cf {
+            livermet_io::write_json_atomic(&tmp.join("cf.json"), cf)?;
         }
-    }
-    let _ = std::fs::remove_dir_all(dir);
-    std::fs::rename(&tmp, dir).map_err(|e| StudyError::file(dir, e))
+        livermet_io::write_json_atomic(&tmp.join("standardisation.json"), standardisation)?;
+        livermet_io::write_json_atomic(&tmp.join("prepare.json"), &prepare)?;
+        for (m, src) in &run.final_networks {
+            let dst = tmp.join(m.as_str().to_lowercase());
+            let copy = |f: &str| {
+                std::fs::create_dir_all(&dst)
+                    .and_then(|()| std::fs::copy(src.join(f), dst.join(f)))
+                    .map_err(|source| livermet_io::IoError::Write {
+                        path: dst.join(f),
+                        source,
+                    })
+            };
+            copy("net.json")?;
+            copy("model.bpk")?;
+        }
+        Ok(())
+    })?)
 }
 
 /// A loaded bundle.
@@ -256,7 +258,7 @@ pub fn predict_patient(
     Ok(Prediction {
         patient_id: patient.id.clone(),
         predictions,
-        prepared: crate::prepared_dir(work, &patient.id),
+        prepared: crate::prepared_dir(work, &patient.id)?,
     })
 }
 

@@ -1,12 +1,13 @@
 //! `prepare`: every patient of a cohort to a folder of model-ready data on the T2 grid.
 //!
-//! Per patient `DIR/<patient_id>/` holds `channels.nii.gz` (4D: T2, T1, T1CE, DWI at the highest
+//! Per patient `DIR/<patient folder>/` ([`prepared_dir`]) holds `channels.nii.gz` (4D: T2, T1, T1CE, DWI at the highest
 //! b, ADC; z-scored; opens in ITK-SNAP), `roi.nii.gz` (the tumour mask), `transforms.json` (what
 //! registration found), `manifest.json` (the tumour slices and patch centres,
 //! [`PatchManifest`]) and `prepared.json` (settings, input fingerprint, statistics). A patient
 //! already prepared with the same settings and unchanged inputs is skipped. Each patient's
-//! folder is written under a temporary name and renamed into place, so a killed run never leaves
-//! a half-written patient.
+//! folder is written under a temporary name unique to the patient and the process and renamed
+//! into place ([`livermet_io::write_dir_atomic`]), so a killed run never leaves a half-written
+//! patient and concurrent runs never share a temporary folder.
 
 use std::path::{Path, PathBuf};
 
@@ -81,19 +82,10 @@ pub struct PrepareReport {
     pub failed: Vec<(String, String)>,
 }
 
-/// The folder of one patient's prepared data (IDs are made path-safe).
-pub fn prepared_dir(out: &Path, patient_id: &str) -> PathBuf {
-    let safe: String = patient_id
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || "._-".contains(c) {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    out.join(safe)
+/// The folder of one patient's prepared data: `out/<folder name of the ID>`
+/// ([`livermet_io::patient_dir`], the one place an ID becomes a path).
+pub fn prepared_dir(out: &Path, patient_id: &str) -> Result<PathBuf, StudyError> {
+    Ok(livermet_io::patient_dir(out, patient_id)?)
 }
 
 /// Prepare every patient (in parallel), calling `tick()` after each. Failures are collected,
@@ -134,7 +126,7 @@ fn prepare_if_needed(
     out: &Path,
     settings: &PrepareSettings,
 ) -> Result<bool, StudyError> {
-    let dir = prepared_dir(out, &p.id);
+    let dir = prepared_dir(out, &p.id)?;
     let inputs = fingerprint(p)?;
     if let Ok(text) = std::fs::read_to_string(dir.join("prepared.json"))
         && let Ok(prev) = serde_json::from_str::<PreparedPatient>(&text)
@@ -149,7 +141,7 @@ fn prepare_if_needed(
 
 /// Read a prepared patient's record (`prepared.json`).
 pub fn load_prepared(out: &Path, patient_id: &str) -> Result<PreparedPatient, StudyError> {
-    let path = prepared_dir(out, patient_id).join("prepared.json");
+    let path = prepared_dir(out, patient_id)?.join("prepared.json");
     let text = std::fs::read_to_string(&path).map_err(|e| StudyError::File {
         path: path.clone(),
         reason: format!("{e}: run `livermet prepare` first"),

@@ -60,7 +60,7 @@ pub fn representative_cases(
     for (kind, i) in kinds {
         let Some(i) = i else { continue };
         let id = &scores.patient_ids[i];
-        let (channels, mask) = middle_slice_patch(&prepared_dir(prepared, id), patch_size)?;
+        let (channels, mask) = middle_slice_patch(&prepared_dir(prepared, id)?, patch_size)?;
         out.push(Case {
             kind,
             patient_id: id.clone(),

@@ -5,6 +5,7 @@ mod common;
 mod image_adc;
 mod image_info;
 mod image_register;
+mod patient_ids;
 mod stats_logistic;
 mod stats_roc;
 mod stats_table1;
