@@ -11,6 +11,7 @@ use dicom_pixeldata::{ConvertOptions, ModalityLutOption, PixelDecoder};
 use crate::error::IoError;
 
 pub(crate) const SERIES_INSTANCE_UID: Tag = Tag(0x0020, 0x000E);
+const SOP_INSTANCE_UID: Tag = Tag(0x0008, 0x0018);
 const IMAGE_POSITION: Tag = Tag(0x0020, 0x0032);
 const IMAGE_ORIENTATION: Tag = Tag(0x0020, 0x0037);
 const PIXEL_SPACING: Tag = Tag(0x0028, 0x0030);
@@ -39,6 +40,8 @@ pub(crate) struct SliceFile {
     pub obj: DefaultDicomObject,
     /// Only compared to group files into series; never printed.
     pub series: String,
+    /// SOPInstanceUID: only compared to find a file copied twice; never printed.
+    pub instance: String,
 }
 
 /// True when the file has the DICOM Part 10 preamble: "DICM" at byte 128.
@@ -69,10 +72,12 @@ pub(crate) fn open_slice(path: &Path) -> Result<Option<SliceFile>, IoError> {
         return Ok(None);
     }
     let series = string(&obj, SERIES_INSTANCE_UID).unwrap_or_default();
+    let instance = string(&obj, SOP_INSTANCE_UID).unwrap_or_default();
     Ok(Some(SliceFile {
         path: path.into(),
         obj,
         series,
+        instance,
     }))
 }
 
@@ -145,15 +150,37 @@ pub(crate) struct SliceGeometry {
     pub slice_step: Option<f64>,
 }
 
+/// The slice's geometry, checked: positive spacings, and two unit, non-parallel directions
+/// (PS3.3 C.7.6.2.1.1; a tolerance of 1e-2 allows the rounding of exported DS strings).
 pub(crate) fn geometry(s: &SliceFile) -> Result<SliceGeometry, IoError> {
-    Ok(SliceGeometry {
+    let g = SliceGeometry {
         iop: required(s, IMAGE_ORIENTATION, "ImageOrientationPatient (0020,0037)")?,
         ipp: required(s, IMAGE_POSITION, "ImagePositionPatient (0020,0032)")?,
         pixel_spacing: required(s, PIXEL_SPACING, "PixelSpacing (0028,0030)")?,
         slice_step: first(&s.obj, SPACING_BETWEEN_SLICES)
             .filter(|v| *v > 0.0)
             .or_else(|| first(&s.obj, SLICE_THICKNESS).filter(|v| *v > 0.0)),
-    })
+    };
+    let bad = |reason: String| IoError::Geometry {
+        path: s.path.clone(),
+        reason,
+    };
+    let [dr, dc] = g.pixel_spacing;
+    if !(dr > 0.0 && dc > 0.0) {
+        return Err(bad(format!(
+            "PixelSpacing (0028,0030) is {dr}\\{dc}: both spacings must be positive (mm)"
+        )));
+    }
+    let (row, col) = (&g.iop[..3], &g.iop[3..]);
+    let norm = |v: &[f64]| v.iter().map(|x| x * x).sum::<f64>().sqrt();
+    let dot: f64 = row.iter().zip(col).map(|(a, b)| a * b).sum();
+    if (norm(row) - 1.0).abs() > 1e-2 || (norm(col) - 1.0).abs() > 1e-2 || dot.abs() > 1e-2 {
+        return Err(bad(format!(
+            "ImageOrientationPatient (0020,0037) is {:?}: it must hold two perpendicular unit directions",
+            g.iop
+        )));
+    }
+    Ok(g)
 }
 
 /// The b-value of a slice from the first b-value tag present (GE's 1e9 offset removed).
