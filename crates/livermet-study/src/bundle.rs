@@ -242,6 +242,14 @@ pub fn predict_patient(
             }
             Some(kind) => network_probability(bundle, model, kind, &patient, work, device)?,
         };
+        // validate refuses non-finite voxels and values; a NaN here would still read as "low
+        // risk" (NaN >= threshold is false), so it is an error, never a prediction.
+        if !probability.is_finite() {
+            return Err(StudyError::Mismatch(format!(
+                "patient {}: the {model} model gave a probability of {probability}; check the patient's images and values with `livermet validate`",
+                patient.id
+            )));
+        }
         let threshold = bundle.card.thresholds.get(&model).copied().unwrap_or(0.5);
         predictions.push(ModelPrediction {
             model,

@@ -51,6 +51,44 @@ impl Default for PrepareSettings {
     }
 }
 
+impl PrepareSettings {
+    /// The first setting `prepare` cannot work with: its key (as in STUDY.toml's `[prepare]`
+    /// table and `prepare --settings`) and what is wrong with it.
+    pub fn problem(&self) -> Option<(String, String)> {
+        let default = PrepareSettings::default();
+        if self.format != default.format {
+            return Some((
+                "format".into(),
+                format!(
+                    "is {}; this livermet writes prepared folders of format {} (leave it out)",
+                    self.format, default.format
+                ),
+            ));
+        }
+        if !(self.shell_tolerance >= 0.0 && self.shell_tolerance.is_finite()) {
+            return Some((
+                "shell_tolerance".into(),
+                format!(
+                    "is {}; it must be a non-negative number of s/mm²",
+                    self.shell_tolerance
+                ),
+            ));
+        }
+        if self.max_slices == 0 {
+            return Some(("max_slices".into(), "is 0; it must be at least 1".into()));
+        }
+        if !(8..=1024).contains(&self.patch_size) {
+            return Some((
+                "patch_size".into(),
+                format!("is {}; it must lie in 8 to 1024 pixels", self.patch_size),
+            ));
+        }
+        self.registration
+            .problem()
+            .map(|(k, why)| (format!("registration.{k}"), why))
+    }
+}
+
 /// What `prepared.json` records for one patient.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PreparedPatient {

@@ -63,6 +63,11 @@ pub fn study_and_report(
     obs.clear();
     eprintln!("evaluating and writing the report");
     let results = study_results(&run)?;
+    for (cohort, eval) in &results.cohorts {
+        for note in eval.models.values().filter_map(|m| m.auc_note.as_ref()) {
+            eprintln!("warning: {cohort}: {note}");
+        }
+    }
     let model = [ModelName::Combined, ModelName::MRI]
         .into_iter()
         .find(|m| settings.fits(*m));
@@ -200,6 +205,10 @@ impl livermet_study::Observer for Bars {
     fn stage(&self, text: &str) {
         self.clear();
         eprintln!("[{:>5.0} s] {text}", self.start.elapsed().as_secs_f64());
+    }
+    fn warning(&self, text: &str) {
+        self.clear();
+        eprintln!("warning: {text}");
     }
     fn prepare_started(&self, cohort: &str, n: usize) {
         self.set(Some(progress::bar(n as u64, cohort)));
