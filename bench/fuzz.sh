@@ -34,8 +34,10 @@ if [[ $afl_help != *afl-fuzz* ]]; then
     nice -n 10 cargo afl config --build
 fi
 
-echo "fuzz.sh: building the fuzz targets (instrumented, release)"
-(cd fuzz && nice -n 10 cargo afl build --release --locked 2>&1 | tail -3)
+if [[ -z ${FUZZ_SKIP_BUILD:-} ]]; then
+    echo "fuzz.sh: building the fuzz targets (instrumented, release)"
+    (cd fuzz && nice -n 10 cargo afl build --release --locked 2>&1 | tail -3)
+fi
 BIN=$CARGO_TARGET_DIR/release
 
 # Seeds: small valid and broken files.
@@ -73,10 +75,15 @@ for t in $TARGETS; do
     [[ $t == study_toml ]] && continue
     out=$WORK/out/$t
     rm -rf "$out"
+    mkdir -p "$WORK/out"
     echo "fuzz.sh: $t for $MINUTES min"
     nice -n 10 cargo afl fuzz -i "$SEEDS/$t" -o "$out" -t 2000 -V "$SECONDS_PER_TARGET" "$BIN/$t" \
         > "$WORK/$t.log" 2>&1 || true
     stats=$out/default/fuzzer_stats
+    if [[ ! -f $stats ]]; then
+        echo "fuzz.sh: $t did not start; see $WORK/$t.log" | tee -a "$RESULTS"
+        continue
+    fi
     execs=$(awk -F' *: *' '$1=="execs_done"{print $2}' "$stats")
     secs=$(awk -F' *: *' '$1=="run_time"{print $2}' "$stats")
     crashes=$(awk -F' *: *' '$1=="saved_crashes"{print $2}' "$stats")

@@ -84,10 +84,12 @@ fn read_checked(id: &str, column: &str, path: &Path, found: &mut ImageCheck) -> 
         ));
         return None;
     }
-    let read = read_volume_with_warnings(path).and_then(|(v, w)| {
-        check_finite(&v, path)?;
-        Ok((v, w))
-    });
+    let read = read_volume_with_warnings(path)
+        .map_err(|e| format!("cannot be read: {e}"))
+        .and_then(|(v, w)| {
+            check_finite(&v, path).map_err(|e| format!("cannot be used: {e}"))?;
+            Ok((v, w))
+        });
     match read {
         Ok((v, warnings)) => {
             found.warnings.extend(
@@ -97,13 +99,10 @@ fn read_checked(id: &str, column: &str, path: &Path, found: &mut ImageCheck) -> 
             );
             Some(v)
         }
-        Err(e) => {
-            found.problems.push(Problem::file(
-                id,
-                column,
-                path,
-                format!("cannot be used: {e}"),
-            ));
+        Err(message) => {
+            found
+                .problems
+                .push(Problem::file(id, column, path, message));
             None
         }
     }

@@ -177,6 +177,9 @@ pub struct Prediction {
     pub predictions: Vec<ModelPrediction>,
     /// Where the patient's prepared data (registered channels, ROI, transforms) was written.
     pub prepared: PathBuf,
+    /// What the readers repaired and what looks suspect (a tumour at the image border), one
+    /// line each: the prediction stands, but the user should look.
+    pub warnings: Vec<String>,
 }
 
 /// Reads the one-row cohort CSV `row_csv`, checks it (clinical values and images; no label
@@ -195,6 +198,7 @@ pub fn predict_patient(
             require_label: false,
         },
     )?;
+    let mut warnings: Vec<String> = report.warnings.iter().map(|w| w.to_string()).collect();
     if let Some(first) = report.problems.first() {
         return Err(StudyError::Mismatch(format!(
             "{}: {first}{}",
@@ -225,6 +229,7 @@ pub fn predict_patient(
         &bundle.prepare,
         &|| {},
     )?;
+    warnings.extend(prep.warnings.iter().cloned());
     if let Some((id, why)) = prep.failed.first() {
         return Err(StudyError::Mismatch(format!(
             "patient {id} could not be prepared: {why}"
@@ -267,6 +272,7 @@ pub fn predict_patient(
         patient_id: patient.id.clone(),
         predictions,
         prepared: crate::prepared_dir(work, &patient.id)?,
+        warnings,
     })
 }
 

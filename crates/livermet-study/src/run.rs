@@ -115,6 +115,9 @@ pub fn run_study(
         ));
         obs.prepare_started(name, patients.len());
         let report = prepare_cohort(patients, dir, &prep, &|| obs.prepared_one())?;
+        for w in &report.warnings {
+            obs.warning(w);
+        }
         if !report.failed.is_empty() {
             return Err(StudyError::PrepareFailed {
                 cohort: name.into(),

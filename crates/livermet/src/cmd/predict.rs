@@ -47,6 +47,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             .join(format!("{stem}.prepared"))
     });
     let p = predict_patient(&bundle, &args.patient, &work, &device)?;
+    for w in &p.warnings {
+        eprintln!("warning: {w}");
+    }
     if args.json {
         println!(
             "{}",

@@ -63,6 +63,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let start = std::time::Instant::now();
     let out = prepare_cohort(&report.patients, &args.out, &settings, &|| bar.inc(1))?;
     bar.finish_and_clear();
+    for w in &out.warnings {
+        eprintln!("warning: {w}");
+    }
     let secs = start.elapsed().as_secs_f64();
     println!(
         "{}: {} prepared, {} already prepared (skipped), {} failed, in {:.1} s; output in {}",

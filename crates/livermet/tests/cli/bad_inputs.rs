@@ -411,7 +411,7 @@ fn image_cases(c: &mut Corpus) {
         ("bad/dicom_spacing_zero", "PixelSpacing"),
         ("bad/dicom_duplicate_slice", "IM_0001_copy.dcm"),
         ("dicom/MR_truncated", "MR_truncated.dcm"),
-        ("dicom/SC_rgb_jpeg_gdcm", "colour"),
+        ("dicom/SC_rgb_jpeg_gdcm", "SC_rgb_jpeg_gdcm.dcm"),
         ("dicom/JPGExtended", "JPGExtended.dcm"),
         ("dicom/MR2_three_series", "3 DICOM series"),
         ("dicom/MR700", "ImageOrientationPatient"),
@@ -451,7 +451,7 @@ fn tool_cases(c: &mut Corpus) {
         ("empty.bval", "empty"),
         ("negative.bval", "-500"),
         ("nan.bval", "NaN"),
-        ("count.bval", "b-values for"),
+        ("count.bval", "2 b-values for"),
     ] {
         c.add(
             &format!("bvals {name}"),
@@ -466,7 +466,15 @@ fn tool_cases(c: &mut Corpus) {
                 "--out",
                 "adc.nii.gz",
             ],
-            &[name, want],
+            // A count mismatch is the DWI's (its volumes), so that message names the DWI.
+            &[
+                if name == "count.bval" {
+                    "dwi.nii.gz"
+                } else {
+                    name
+                },
+                want,
+            ],
         );
     }
     let lone = d.join("lone.nii.gz");
@@ -684,7 +692,7 @@ fn cohort_cases(c: &mut Corpus) {
         (
             "id backslash",
             vec![with(c, 0, ID, "a\\b"), c.row(1)],
-            vec!["a\\b".into()],
+            vec!["path separator".into()],
         ),
         (
             "id control char",
@@ -701,15 +709,14 @@ fn cohort_cases(c: &mut Corpus) {
             vec![with(c, 0, ID, "Pat1"), with(c, 1, ID, "PAT1")],
             vec!["Pat1".into(), "PAT1".into()],
         ),
-        (
-            "ids space and underscore",
-            vec![with(c, 0, ID, "A 1"), with(c, 1, ID, "A_1")],
-            vec!["A 1".into(), "A_1".into()],
-        ),
     ];
     for (name, rows, want) in hostile {
         let want: Vec<&str> = want.iter().map(|s| s.as_str()).collect();
         c.cohort_case(name, rows.clone(), &want);
+        // Case-fold twins are hostile only together: a one-row CSV of one of them is fine.
+        if name.starts_with("ids ") {
+            continue;
+        }
         // predict: the one-row CSV (the hostile row) with the default work folder, which lies
         // beside the CSV and so beside the canary.
         let d = c.folder(&format!("{name} predict"));
@@ -785,7 +792,7 @@ fn settings_cases(c: &mut Corpus) {
         ("models_empty", "models = []\n", "models (line 2)"),
         ("model_unknown", "models = [\"ResNet\"]\n", "line 2"),
         ("unknown_key", "epochs = 3\n", "unknown field `epochs`"),
-        ("syntax", "[training\nepochs = 3\n", "line 3"),
+        ("syntax", "[training\nepochs = 3\n", "line 2"),
         (
             "bins",
             "[prepare.registration]\nbins = 1\n",
@@ -799,7 +806,7 @@ fn settings_cases(c: &mut Corpus) {
         (
             "external_columns",
             "external = \"other.csv\"\n",
-            "other columns",
+            "other.csv",
         ),
     ];
     for (name, body, want) in cases {
@@ -809,7 +816,15 @@ fn settings_cases(c: &mut Corpus) {
             &format!("study.toml {name}"),
             &d,
             &["study", &toml, "--out", "out"],
-            &[&toml, want],
+            // Columns that differ are the two CSVs' fault: that message names both CSVs.
+            &[
+                if name == "external_columns" {
+                    "primary.csv"
+                } else {
+                    &toml
+                },
+                want,
+            ],
         );
     }
     std::fs::write(d.join("no_primary.toml"), "primary = \"nothere.csv\"\n").unwrap();
@@ -914,6 +929,7 @@ fn settings_cases(c: &mut Corpus) {
     // train: the study's prepared cohort and folds, asked for what they do not hold.
     let d = c.folder("train");
     let data = c.study.join("prepared/primary").display().to_string();
+    let cohort = c.study.join("../primary.csv").display().to_string();
     let folds = c.study.join("work/folds.json").display().to_string();
     std::fs::write(d.join("folds_bad.json"), "{\"k\": 2, \"folds\": [").unwrap();
     let cases: Vec<(&str, Vec<&str>, Vec<&str>)> = vec![
@@ -921,7 +937,7 @@ fn settings_cases(c: &mut Corpus) {
             "train fold out of range",
             vec![
                 "train", "--data", &data, "--folds", &folds, "--fold", "7", "--model", "mri",
-                "--out", "out",
+                "--out", "out", "--cohort", &cohort,
             ],
             vec!["fold"],
         ),
@@ -939,6 +955,8 @@ fn settings_cases(c: &mut Corpus) {
                 "mri",
                 "--out",
                 "out",
+                "--cohort",
+                &cohort,
             ],
             vec!["folds_bad.json"],
         ),
@@ -956,6 +974,8 @@ fn settings_cases(c: &mut Corpus) {
                 "mri",
                 "--out",
                 "out",
+                "--cohort",
+                &cohort,
             ],
             vec!["/nonexistent/prepared"],
         ),
