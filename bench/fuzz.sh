@@ -102,7 +102,9 @@ done
 if [[ " $TARGETS " == *" study_toml "* ]]; then
     echo "fuzz.sh: study_toml for $MINUTES min"
     export CARGO_TARGET_DIR=${STUDY_TARGET_DIR:-$ROOT/target}
-    nice -n 10 cargo run --release -q -p livermet-study --example fuzz_settings -- \
+    # The dev profile: its dependencies are optimised (Cargo.toml), and it shares the build of
+    # the tests.
+    nice -n 10 cargo run -q -p livermet-study --example fuzz_settings -- \
         "$MINUTES" 1 "$ROOT/fuzz/crashes/study_toml" 2>"$WORK/study_toml.log" | tee -a "$RESULTS" || true
 fi
 echo

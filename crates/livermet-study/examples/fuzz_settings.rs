@@ -9,7 +9,7 @@
 //! AFL++ (bench/fuzz.sh) covers the binary readers; this loop covers the settings parser,
 //! whose crate pulls in burn and so is too slow to build instrumented.
 //!
-//! cargo run --release -p livermet-study --example fuzz_settings -- MINUTES SEED CRASH_DIR
+//! cargo run -p livermet-study --example fuzz_settings -- MINUTES SEED CRASH_DIR
 
 use std::path::Path;
 use std::time::{Duration, Instant};
