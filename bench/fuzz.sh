@@ -102,10 +102,12 @@ done
 if [[ " $TARGETS " == *" study_toml "* ]]; then
     echo "fuzz.sh: study_toml for $MINUTES min"
     export CARGO_TARGET_DIR=${STUDY_TARGET_DIR:-$ROOT/target}
-    # The dev profile: its dependencies are optimised (Cargo.toml), and it shares the build of
-    # the tests.
-    nice -n 10 cargo run -q -p livermet-study --example fuzz_settings -- \
-        "$MINUTES" 1 "$ROOT/fuzz/crashes/study_toml" 2>"$WORK/study_toml.log" | tee -a "$RESULTS" || true
+    # The dev profile (its dependencies are optimised, Cargo.toml), built with the packages the
+    # tests build so that burn's features, and so its build, are shared with them.
+    nice -n 10 cargo build -q -p livermet -p livermet-cohort -p livermet-study -p livermet-image \
+        -p livermet-model --example fuzz_settings
+    nice -n 10 "$CARGO_TARGET_DIR/debug/examples/fuzz_settings" "$MINUTES" 1 \
+        "$ROOT/fuzz/crashes/study_toml" 2>"$WORK/study_toml.log" | tee -a "$RESULTS" || true
 fi
 echo
 echo "fuzz.sh: summary ($RESULTS)"

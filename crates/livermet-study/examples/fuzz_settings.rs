@@ -136,7 +136,8 @@ fn value(rng: &mut ChaCha8Rng, kind: Kind) -> String {
             Kind::Str(PATHS),
             Kind::IntArray,
         ];
-        return value(rng, wrong[rng.random_range(0..wrong.len())]);
+        let pick = wrong[rng.random_range(0..wrong.len())];
+        return value(rng, pick);
     }
     let array = |rng: &mut ChaCha8Rng, f: &dyn Fn(&mut ChaCha8Rng) -> String| {
         let n = if rng.random_bool(0.6) {
@@ -166,11 +167,12 @@ fn value(rng: &mut ChaCha8Rng, kind: Kind) -> String {
 
 /// Some keys of `schema`, with values, plus now and then an unknown one.
 fn pairs(rng: &mut ChaCha8Rng, schema: &[(&str, Kind)]) -> Vec<(String, String)> {
-    let mut out: Vec<(String, String)> = schema
-        .iter()
-        .filter(|_| rng.random_bool(0.35))
-        .map(|(k, kind)| (k.to_string(), value(rng, *kind)))
-        .collect();
+    let mut out = Vec::new();
+    for (k, kind) in schema {
+        if rng.random_bool(0.35) {
+            out.push((k.to_string(), value(rng, *kind)));
+        }
+    }
     if rng.random_bool(0.05) {
         out.push(("epoch".into(), int(rng)));
     }
