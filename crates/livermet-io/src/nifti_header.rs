@@ -213,7 +213,8 @@ impl NiftiFields {
     fn qform_affine(&self, zooms: [f64; 3]) -> Result<Affine, String> {
         let [b, c, d, x, y, z] = self.quatern;
         let w2 = 1.0 - (b * b + c * c + d * d);
-        if !(w2 >= -3.0 * f64::from(f32::EPSILON)) {
+        // A NaN quaternion is refused here too (its affine would be NaN).
+        if w2.is_nan() || w2 < -3.0 * f64::from(f32::EPSILON) {
             return Err(format!(
                 "the qform quaternion (quatern_b, c, d) = ({b}, {c}, {d}) has a norm above 1"
             ));
