@@ -139,7 +139,9 @@ impl StudySettings {
         };
         let text = std::fs::read_to_string(path).map_err(|e| bad(format!("cannot read: {e}")))?;
         let mut s: StudySettings = toml::from_str(&text).map_err(|e| {
-            bad(e.message().trim_end().to_string() + &line_of(&text, e.span()).unwrap_or_default())
+            // A value quoted in the message may hold a newline (found by fuzzing): one line.
+            let message = e.message().trim_end().replace('\n', "\\n");
+            bad(message + &line_of(&text, e.span()).unwrap_or_default())
         })?;
         let base = path.parent().unwrap_or(Path::new("."));
         s.primary = base.join(&s.primary);
@@ -363,6 +365,7 @@ mod tests {
             ),
             ("folds = 1\n", "folds (line 2) is 1"),
             ("models = []\n", "models (line 2) is empty"),
+            ("models = [\"c\\n\"]\n", "unknown variant `c\\n`"),
             (
                 "models = [\"CF\", \"CF\"]\n",
                 "models (line 2) names CF twice",
