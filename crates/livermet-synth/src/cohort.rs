@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use crate::clinical::{CentreTable, Clinical, EXTERNAL_TABLE, PRIMARY_TABLE, draw_centre};
 use crate::error::SynthError;
 use crate::patient::synthesise_images;
+use crate::posterior::{Posterior, posterior};
 use crate::random::{Purpose, stream};
 use crate::render::B_VALUES;
 use crate::scanner::{EXTERNAL_SCANNER, PRIMARY_SCANNER, ScannerProfile, Size};
@@ -114,6 +115,8 @@ pub struct PlannedPatient {
     pub index: usize,
     pub patient_id: String,
     pub clinical: Clinical,
+    /// The patient's true probability of SLM given what the generator drew.
+    pub posterior: Posterior,
 }
 
 /// The cohort's patients (clinical values only), centre by centre, in CSV order.
@@ -125,20 +128,23 @@ pub fn plan(settings: &SynthSettings) -> Vec<PlannedPatient> {
     ] {
         let table = centre.table();
         let width = n.to_string().len().max(3);
+        let n_slm = table.slm_count(n);
         let draws = draw_centre(
             settings.seed,
             centre.code(),
             table,
             n,
-            table.slm_count(n),
+            n_slm,
             settings.signal,
         );
+        let prevalence = n_slm as f64 / n.max(1) as f64;
         for (index, clinical) in draws.into_iter().enumerate() {
             let patient_id = format!("{}{:0width$}", centre.id_prefix(), index + 1);
             out.push(PlannedPatient {
                 centre,
                 index,
                 patient_id,
+                posterior: posterior(table, prevalence, settings.signal, &clinical),
                 clinical,
             });
         }
@@ -178,6 +184,7 @@ pub fn synthesise(
                 centre: p.centre.name().into(),
                 slm: p.clinical.slm,
                 latent_signal: p.clinical.latent,
+                posterior: Some(p.posterior),
                 images: None,
             };
             if !settings.clinical_only {

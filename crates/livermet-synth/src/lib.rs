@@ -6,6 +6,7 @@
 //! - [`scanner`]: each centre's grids, scanner profile and the rigid motion of a sequence.
 //! - [`render`]: sampling the phantom on a sequence's grid, bias and Rician noise.
 //! - [`patient`]: one patient's T2WI, T1WI, T1CE, DWI and ROI, with their truth.
+//! - [`posterior`]: each patient's true probability of SLM (the Bayes limit of a study).
 //! - [`cohort`]: writing a whole cohort (CSVs, images, `truth.json`) in parallel.
 //!
 //! Entry point: [`synthesise`]`(out, &SynthSettings, on_patient)`.
@@ -15,6 +16,7 @@ pub mod cohort;
 mod error;
 pub mod patient;
 pub mod phantom;
+pub mod posterior;
 pub mod random;
 pub mod render;
 pub mod scanner;
