@@ -37,6 +37,35 @@ pub struct NetConfig {
     /// Negative slope of every leaky ReLU (paper: 0.2).
     #[config(default = 0.2)]
     pub leaky_slope: f64,
+    /// How the Combined model takes in its clinical input (ignored by the MRI model).
+    #[config(default = "Fusion::Paper")]
+    pub fusion: Fusion,
+}
+
+/// How the Combined model joins the clinical values to the image features.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Fusion {
+    /// The paper's: the clinical vector goes through `Linear(n_clinical, clinical_units)` +
+    /// leaky ReLU and is concatenated with the pooled image features before the classifier.
+    #[default]
+    Paper,
+    /// The clinical evidence enters the SLM log-odds as an offset, as in a GLM: the one clinical
+    /// input is the linear predictor of the CF model fitted on the same training patients, added
+    /// to the classifier's log-odds, so the image network learns only what the clinical values
+    /// miss (the "wide" part of a wide-and-deep model, with the CF model's weights). With no
+    /// imaging information the network has nothing to add and the model stays the CF model.
+    Offset,
+}
+
+impl Fusion {
+    /// The name used in STUDY.toml and reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Fusion::Paper => "paper",
+            Fusion::Offset => "offset",
+        }
+    }
 }
 
 /// Which of the paper's two networks.
@@ -108,8 +137,14 @@ impl NetConfig {
         if !(0.0..1.0).contains(&self.dropout) {
             return bad(format!("dropout must be in [0, 1), got {}", self.dropout));
         }
-        if self.n_clinical > 0 && self.clinical_units == 0 {
+        if self.n_clinical > 0 && self.fusion == Fusion::Paper && self.clinical_units == 0 {
             return bad("clinical_units must be positive for the Combined model".into());
+        }
+        if self.n_clinical > 1 && self.fusion == Fusion::Offset {
+            return bad(format!(
+                "offset fusion takes one clinical input (the CF linear predictor), got {}",
+                self.n_clinical
+            ));
         }
         Ok(())
     }
@@ -151,6 +186,11 @@ impl NetConfig {
             "dropout",
             self.dropout.to_string(),
             other.dropout.to_string(),
+        );
+        cmp(
+            "fusion",
+            self.fusion.as_str().into(),
+            other.fusion.as_str().into(),
         );
         cmp(
             "leaky_slope",

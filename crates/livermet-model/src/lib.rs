@@ -27,7 +27,7 @@ pub mod throughput;
 pub mod train;
 
 pub use checkpoint::{CheckpointState, RngState, STATE_FILE};
-pub use config::{ModelKind, NetConfig};
+pub use config::{Fusion, ModelKind, NetConfig};
 pub use data::{InMemoryPatches, PatchSource, PatientInfo};
 pub use error::{ModelError, Result};
 pub use fused::FusedNet;

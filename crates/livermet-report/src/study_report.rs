@@ -211,6 +211,50 @@ fn summary_section(page: &mut Page, r: &StudyResults, seconds: f64) {
         &["Cohort".into(), "Model".into(), "AUC (95% CI)".into()],
         &rows,
     );
+    bayes_limit_table(page, r);
+}
+
+/// On the synthetic twin: "How close to the limit" (the AUC of the true posteriors beside each
+/// model's, and the gap).
+fn bayes_limit_table(page: &mut Page, r: &StudyResults) {
+    let mut rows = Vec::new();
+    for (key, c) in cohorts_in_order(r) {
+        let Some(l) = &c.bayes_limit else { continue };
+        let limit = &l.bayes_limit_clinical_latent;
+        let clinical = &l.bayes_limit_clinical;
+        for (m, gap) in &l.gap_to_bayes_limit {
+            let e = &c.models[m];
+            rows.push(vec![
+                cohort_title(key).to_string(),
+                m.to_string(),
+                auc_text(e.auc, e.ci_low, e.ci_high),
+                auc_text(limit.auc, limit.ci_low, limit.ci_high),
+                format!("{gap:.3}"),
+                auc_text(clinical.auc, clinical.ci_low, clinical.ci_high),
+            ]);
+        }
+    }
+    if rows.is_empty() {
+        return;
+    }
+    page.paragraph(
+        "This cohort is the synthetic twin, whose generator knows each patient's true probability \
+         of SLM: from the five clinical values alone, and from them plus the latent imaging score \
+         that the images express. The AUC of the true probability is the Bayes limit: no model \
+         of these inputs can do better in expectation.",
+    );
+    page.table(
+        "How close to the limit",
+        &names(&[
+            "Cohort",
+            "Model",
+            "AUC (95% CI)",
+            "Bayes limit, clinical + imaging",
+            "Gap",
+            "Bayes limit, clinical only",
+        ]),
+        &rows,
+    );
 }
 
 fn cf_section(page: &mut Page, r: &StudyResults) {

@@ -4,24 +4,28 @@
 //! beyond summary numbers: `card.json` (format, version, training cohort size and prevalence,
 //! validation results, risk thresholds), `cf.json` (the final CF model), `standardisation.json`
 //! (the clinical vector's training mean and SD), `prepare.json` (preprocessing settings) and one
-//! folder per network (`mri/`, `combined/`: `net.json` + weights).
+//! folder per network (`mri/`, `combined/`: `net.json` + weights; with offset fusion
+//! `combined/offset_cf.json` too, the CF model whose linear predictor the network takes).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use livermet_cohort::{Patient, ValidateOptions, validate_cohort};
 use livermet_model::checkpoint::read_json;
-use livermet_model::{Device, ModelKind, PreparedPatches, load_model, patient_scores};
+use livermet_model::{Device, Fusion, ModelKind, PreparedPatches, load_model, patient_scores};
 use serde::{Deserialize, Serialize};
 
 use crate::StudyError;
 use crate::clinical::{CfFit, FeatureTable, Standardisation};
 use crate::prepare::{PrepareSettings, prepare_cohort};
-use crate::run::{StudyRun, rows_for};
+use crate::run::{ClinicalInput, StudyRun, rows_for};
 use crate::settings::ModelName;
 
 /// Version of the bundle layout; a bundle of another format is refused.
-pub const BUNDLE_FORMAT: u32 = 1;
+pub const BUNDLE_FORMAT: u32 = 2;
+
+/// The offset-fusion CF model beside the Combined network's weights.
+const OFFSET_CF_FILE: &str = "offset_cf.json";
 
 /// A model's validation summary on the card.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -101,6 +105,10 @@ pub fn write_bundle(
             copy("net.json")?;
             copy("model.bpk")?;
         }
+        if let Some(cf) = &run.final_offset_cf {
+            let dir = tmp.join(ModelName::Combined.as_str().to_lowercase());
+            livermet_io::write_json_atomic(&dir.join(OFFSET_CF_FILE), cf)?;
+        }
         Ok(())
     })?)
 }
@@ -113,6 +121,8 @@ pub struct Bundle {
     pub cf: Option<CfFit>,
     pub standardisation: Standardisation,
     pub prepare: PrepareSettings,
+    /// The CF model of the Combined network's offset (offset fusion only).
+    pub offset_cf: Option<CfFit>,
 }
 
 impl Bundle {
@@ -149,8 +159,17 @@ impl Bundle {
         } else {
             None
         };
+        let offset_cf_path = dir
+            .join(ModelName::Combined.as_str().to_lowercase())
+            .join(OFFSET_CF_FILE);
+        let offset_cf = if offset_cf_path.exists() {
+            Some(read_json(&offset_cf_path)?)
+        } else {
+            None
+        };
         Ok(Bundle {
             dir: dir.to_path_buf(),
+            offset_cf,
             cf,
             standardisation: read_json(&dir.join("standardisation.json"))?,
             prepare: read_json(&dir.join("prepare.json"))?,
@@ -271,11 +290,22 @@ fn network_probability(
     device: &Device,
 ) -> Result<f64, StudyError> {
     let (net, cfg) = load_model(&bundle.dir.join(model.as_str().to_lowercase()), device)?;
-    let rows = rows_for(
-        std::iter::once(patient),
-        kind,
-        Some(&bundle.standardisation),
-    );
+    let input = match (kind, cfg.fusion, &bundle.offset_cf) {
+        (ModelKind::Mri, _, _) => ClinicalInput::None,
+        (ModelKind::Combined, Fusion::Paper, _) => {
+            ClinicalInput::Standardised(&bundle.standardisation)
+        }
+        (ModelKind::Combined, Fusion::Offset, Some(cf)) => ClinicalInput::CfOffset(cf),
+        (ModelKind::Combined, Fusion::Offset, None) => {
+            return Err(StudyError::Bundle {
+                path: bundle.dir.clone(),
+                reason: format!(
+                    "the Combined network uses offset fusion but {OFFSET_CF_FILE} is missing"
+                ),
+            });
+        }
+    };
+    let rows = rows_for(std::iter::once(patient), input);
     let src = PreparedPatches::load(
         work,
         &rows,

@@ -123,6 +123,15 @@ pub struct CfFit {
 impl CfFit {
     /// SLM probability of each row of `table` (which must hold the predictors' columns).
     pub fn predict(&self, table: &FeatureTable) -> Vec<f64> {
+        self.linear_predictor(table)
+            .into_iter()
+            .map(|eta| 1.0 / (1.0 + (-eta).exp()))
+            .collect()
+    }
+
+    /// The log-odds `b0 + sum b_j x_j` of each row of `table` (the Combined model's offset,
+    /// [`livermet_model::Fusion::Offset`]).
+    pub fn linear_predictor(&self, table: &FeatureTable) -> Vec<f64> {
         let idx: Vec<usize> = self
             .predictors
             .iter()
@@ -138,13 +147,12 @@ impl CfFit {
             .values
             .iter()
             .map(|row| {
-                let eta = self.coefficients[0]
+                self.coefficients[0]
                     + idx
                         .iter()
                         .zip(&self.coefficients[1..])
                         .map(|(&j, b)| b * row[j])
-                        .sum::<f64>();
-                1.0 / (1.0 + (-eta).exp())
+                        .sum::<f64>()
             })
             .collect()
     }

@@ -16,6 +16,7 @@ use livermet_stats::thresholds::{ThresholdMetrics, ThresholdRule, threshold_metr
 use serde::Serialize;
 
 use crate::StudyError;
+use crate::bayes_limit::BayesLimit;
 use crate::scores::CohortScores;
 use crate::settings::ModelName;
 
@@ -87,6 +88,8 @@ pub struct CohortEvaluation {
     pub decision_curves: Vec<DecisionCurvePoint>,
     pub table1: Table1,
     pub score_associations: Vec<ScoreAssociation>,
+    /// On the synthetic twin only: the AUC of the true posteriors and each model's gap to it.
+    pub bayes_limit: Option<BayesLimit>,
 }
 
 /// Evaluates one cohort's scores; `patients` are the cohort's patients in any order.
@@ -171,6 +174,7 @@ pub fn evaluate_cohort(
         decision_curves,
         table1: clinical_table1(&ordered, y)?,
         score_associations: score_associations(scores, &ordered)?,
+        bayes_limit: None,
     })
 }
 

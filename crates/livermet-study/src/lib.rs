@@ -4,6 +4,7 @@
 //! evaluation, the model bundle and `predict` for one patient.
 
 pub mod accuracy;
+pub mod bayes_limit;
 pub mod bundle;
 pub mod clinical;
 pub mod cohort_io;

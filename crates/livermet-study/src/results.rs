@@ -2,10 +2,11 @@
 
 use std::collections::BTreeMap;
 
-use livermet_model::{ModelKind, Protocol};
+use livermet_model::{Fusion, ModelKind, Protocol};
 use serde::Serialize;
 
 use crate::StudyError;
+use crate::bayes_limit::bayes_limit;
 use crate::bundle::CardAuc;
 use crate::evaluate::{CohortEvaluation, evaluate_cohort};
 use crate::run::StudyRun;
@@ -77,12 +78,16 @@ impl StudyResults {
 /// Evaluates both cohorts of `run`.
 pub fn study_results(run: &StudyRun) -> Result<StudyResults, StudyError> {
     let mut cohorts = BTreeMap::new();
-    cohorts.insert(
-        "primary_cv".to_string(),
-        evaluate_cohort(&run.primary_cv, &run.primary)?,
-    );
+    let mut evaluated = vec![("primary_cv", &run.primary_cv, &run.primary)];
     if let Some(ext) = &run.external_scores {
-        cohorts.insert("external".to_string(), evaluate_cohort(ext, &run.external)?);
+        evaluated.push(("external", ext, &run.external));
+    }
+    for (name, scores, patients) in evaluated {
+        let mut e = evaluate_cohort(scores, patients)?;
+        if let Some(truth) = &run.twin_truth {
+            e.bayes_limit = bayes_limit(scores, truth)?;
+        }
+        cohorts.insert(name.to_string(), e);
     }
     Ok(StudyResults {
         livermet_version: env!("CARGO_PKG_VERSION").into(),
@@ -141,6 +146,11 @@ pub fn differences_from_paper(s: &StudySettings) -> Vec<SettingDifference> {
         b.clinical_units.to_string(),
     );
     diff("dropout", a.dropout.to_string(), b.dropout.to_string());
+    diff(
+        "fusion of the clinical values (Combined)",
+        s.fusion.as_str().into(),
+        Fusion::Paper.as_str().into(),
+    );
     diff("epochs", ta.epochs.to_string(), tb.epochs.to_string());
     diff(
         "augmented copies per slice",

@@ -14,11 +14,12 @@ use std::path::{Path, PathBuf};
 use livermet_cohort::{FoldAssignment, Patient, ValidateOptions, stratified_folds};
 use livermet_model::checkpoint::{read_json, write_json_atomic};
 use livermet_model::{
-    BatchProgress, Device, EpochLog, ModelKind, PatientRow, PreparedPatches, Trainer,
+    BatchProgress, Device, EpochLog, Fusion, ModelKind, PatientRow, PreparedPatches, Trainer,
     patient_scores, save_model,
 };
 use serde::{Deserialize, Serialize};
 
+use crate::bayes_limit::{TwinTruth, read_twin_truth};
 use crate::clinical::{CfFit, FeatureTable, Standardisation, fit_cf};
 use crate::prepare::prepare_cohort;
 use crate::scores::{CohortScores, UnitScores};
@@ -59,6 +60,8 @@ pub struct StudyRun {
     pub primary_apparent: CohortScores,
     /// The final CF model (fitted on the whole primary cohort).
     pub final_cf: Option<CfFit>,
+    /// The CF model whose linear predictor the final Combined network takes (offset fusion).
+    pub final_offset_cf: Option<CfFit>,
     /// The final standardisation of the clinical vector.
     pub final_standardisation: Standardisation,
     /// Prepared data of each cohort.
@@ -68,6 +71,8 @@ pub struct StudyRun {
     pub cf_per_fold: Vec<Vec<String>>,
     /// Where the final networks were saved (`<dir>/model`), by model.
     pub final_networks: Vec<(ModelName, PathBuf)>,
+    /// The true posteriors of a synthetic cohort (`truth.json` beside its CSVs), if any.
+    pub twin_truth: Option<TwinTruth>,
 }
 
 /// The work folder of a study.
@@ -130,7 +135,7 @@ pub fn run_study(
                 return Ok(None);
             }
             obs.stage(&format!("reading the {name} cohort's tumour slices"));
-            let rows = rows_for(ps.iter(), ModelKind::Mri, None);
+            let rows = rows_for(ps.iter(), ClinicalInput::None);
             let aug = settings.protocol.augment();
             Ok(Some(PreparedPatches::load(
                 dir,
@@ -211,6 +216,7 @@ pub fn run_study(
         scores: Default::default(),
     });
     let mut final_cf = None;
+    let mut final_offset_cf = None;
     let mut final_networks = Vec::new();
     for &model in &settings.models {
         let unit = format!("final-{}", model.as_str().to_lowercase());
@@ -235,11 +241,21 @@ pub fn run_study(
         if let Some(cf) = fitted.cf {
             final_cf = Some(cf);
         }
+        if let Some(cf) = fitted.offset_cf {
+            final_offset_cf = Some(cf);
+        }
         if model.network().is_some() {
             final_networks.push((model, work.join(&unit).join("model")));
         }
     }
+    let mut twin_truth: Option<TwinTruth> = None;
+    for csv in std::iter::once(&settings.primary).chain(&settings.external) {
+        if let Some(t) = read_twin_truth(csv)? {
+            twin_truth.get_or_insert_with(Default::default).extend(t);
+        }
+    }
     Ok(StudyRun {
+        twin_truth,
         settings: settings.clone(),
         final_standardisation: Standardisation::fit(&FeatureTable::clinical(&all)),
         primary,
@@ -249,6 +265,7 @@ pub fn run_study(
         external_scores: ext_scores,
         primary_apparent: apparent,
         final_cf,
+        final_offset_cf,
         cf_per_fold,
         prepared_primary,
         prepared_external,
@@ -273,6 +290,10 @@ struct UnitRecord {
     scores: Vec<UnitScores>,
     cf: Option<CfFit>,
     standardisation: Option<Standardisation>,
+    /// Offset fusion: the CF model (fitted on this unit's training patients) whose linear
+    /// predictor the Combined network takes.
+    #[serde(default)]
+    offset_cf: Option<CfFit>,
 }
 
 impl Context<'_> {
@@ -304,6 +325,7 @@ impl Context<'_> {
             scores: Vec::new(),
             cf: None,
             standardisation: None,
+            offset_cf: None,
         };
         match model.network() {
             None => {
@@ -318,18 +340,28 @@ impl Context<'_> {
             }
             Some(kind) => {
                 let std = Standardisation::fit(&train_table);
-                let patches =
-                    patches.ok_or_else(|| StudyError::Mismatch("no patches read".into()))?;
-                let train_src =
-                    patches.select(&rows_for(train.iter().copied(), kind, Some(&std)))?;
-                let first_set = score_sets.first().copied().unwrap_or(&[]);
-                let monitor_src = match (monitor, score_patches.first().copied().flatten()) {
-                    (true, Some(p)) => {
-                        Some(p.select(&rows_for(first_set.iter().copied(), kind, Some(&std)))?)
-                    }
+                // Offset fusion: the CF model of these training patients, whose linear
+                // predictor the network adds to its log-odds.
+                let offset_cf = match (kind, self.settings.fusion) {
+                    (ModelKind::Combined, Fusion::Offset) => Some(fit_cf(&train_table, &y)?),
                     _ => None,
                 };
-                let net = self.settings.net(kind, std.features.len());
+                let input = match (kind, &offset_cf) {
+                    (ModelKind::Mri, _) => ClinicalInput::None,
+                    (ModelKind::Combined, Some(cf)) => ClinicalInput::CfOffset(cf),
+                    (ModelKind::Combined, None) => ClinicalInput::Standardised(&std),
+                };
+                let patches =
+                    patches.ok_or_else(|| StudyError::Mismatch("no patches read".into()))?;
+                let train_src = patches.select(&rows_for(train.iter().copied(), input))?;
+                let first_set = score_sets.first().copied().unwrap_or(&[]);
+                let monitor_src = match (monitor, score_patches.first().copied().flatten()) {
+                    (true, Some(p)) => Some(p.select(&rows_for(first_set.iter().copied(), input))?),
+                    _ => None,
+                };
+                let net = self
+                    .settings
+                    .net(kind, self.settings.combined_inputs(std.features.len()));
                 let cfg = self.settings.train().with_seed(seed);
                 let trainer = self.train_network(
                     unit,
@@ -345,7 +377,7 @@ impl Context<'_> {
                     let ids: Vec<String> = set.iter().map(|p| p.id.clone()).collect();
                     let scores = match src {
                         Some(src) if !set.is_empty() => {
-                            let s = src.select(&rows_for(set.iter().copied(), kind, Some(&std)))?;
+                            let s = src.select(&rows_for(set.iter().copied(), input))?;
                             patient_scores(&fitted, &net, &s, cfg.batch_size)?
                         }
                         _ => Vec::new(),
@@ -356,6 +388,7 @@ impl Context<'_> {
                     });
                 }
                 record.standardisation = Some(std);
+                record.offset_cf = offset_cf;
             }
         }
         write_json_atomic(&done, &record)?;
@@ -392,20 +425,40 @@ impl Context<'_> {
     }
 }
 
-/// The network's view of `patients`: labels and (Combined only) standardised clinical vectors.
+/// What a network is given of a patient's clinical values.
+#[derive(Debug, Clone, Copy)]
+pub enum ClinicalInput<'a> {
+    /// Nothing (the MRI model).
+    None,
+    /// The CF candidates standardised on the training patients (paper fusion).
+    Standardised(&'a Standardisation),
+    /// The linear predictor of the CF model fitted on the training patients (offset fusion).
+    CfOffset(&'a CfFit),
+}
+
+impl ClinicalInput<'_> {
+    /// The input of one patient.
+    fn of(&self, p: &Patient) -> Vec<f32> {
+        match self {
+            ClinicalInput::None => Vec::new(),
+            ClinicalInput::Standardised(s) => s.apply(&p.clinical.features()),
+            ClinicalInput::CfOffset(cf) => {
+                vec![cf.linear_predictor(&FeatureTable::clinical(&[p]))[0] as f32]
+            }
+        }
+    }
+}
+
+/// The network's view of `patients`: labels and the clinical input.
 pub fn rows_for<'a>(
     patients: impl Iterator<Item = &'a Patient>,
-    kind: ModelKind,
-    std: Option<&Standardisation>,
+    input: ClinicalInput,
 ) -> Vec<PatientRow> {
     patients
         .map(|p| PatientRow {
             patient_id: p.id.clone(),
             label: u8::from(p.slm == Some(true)),
-            clinical: match (kind, std) {
-                (ModelKind::Combined, Some(s)) => s.apply(&p.clinical.features()),
-                _ => Vec::new(),
-            },
+            clinical: input.of(p),
         })
         .collect()
 }

@@ -8,6 +8,7 @@
 //! folds = 5
 //! seed = 42
 //! models = ["CF", "MRI", "Combined"]
+//! fusion = "offset"                    # or "paper"
 //! [training]                           # any TrainConfig field overrides the protocol's
 //! epochs = 6
 //! [network]
@@ -16,7 +17,7 @@
 
 use std::path::{Path, PathBuf};
 
-use livermet_model::{ModelKind, NetConfig, Protocol, TrainConfig};
+use livermet_model::{Fusion, ModelKind, NetConfig, Protocol, TrainConfig};
 use serde::{Deserialize, Serialize};
 
 use crate::StudyError;
@@ -106,6 +107,11 @@ pub struct StudySettings {
     /// Which models to fit.
     #[serde(default = "default_models")]
     pub models: Vec<ModelName>,
+    /// How the Combined model takes in the clinical values: `offset` (the in-fold CF model's
+    /// linear predictor in the network's logit; the default) or `paper` (a fully connected
+    /// clinical branch concatenated before the classifier, as the paper did).
+    #[serde(default = "default_fusion")]
+    pub fusion: Fusion,
     #[serde(default)]
     pub training: TrainingOverrides,
     #[serde(default)]
@@ -123,6 +129,9 @@ fn default_folds() -> usize {
 }
 fn default_seed() -> u64 {
     42
+}
+fn default_fusion() -> Fusion {
+    Fusion::Offset
 }
 fn default_models() -> Vec<ModelName> {
     ModelName::ALL.to_vec()
@@ -172,9 +181,19 @@ impl StudySettings {
         Ok(())
     }
 
-    /// The network of `kind` after the overrides.
+    /// The clinical inputs of the Combined network: the standardised CF candidates (paper
+    /// fusion), or the one CF linear predictor (offset fusion).
+    pub fn combined_inputs(&self, candidates: usize) -> usize {
+        match self.fusion {
+            Fusion::Paper => candidates,
+            Fusion::Offset => 1,
+        }
+    }
+
+    /// The network of `kind` after the overrides; `n_clinical` as [`Self::combined_inputs`].
     pub fn net(&self, kind: ModelKind, n_clinical: usize) -> NetConfig {
         let mut net = self.protocol.net(kind, n_clinical);
+        net.fusion = self.fusion;
         let o = &self.network;
         net.patch_size = self.patch_size();
         if let Some(w) = &o.widths {

@@ -140,6 +140,7 @@ pub fn print_summary(results: &StudyResults, out: &Path) {
         }
         println!("{}", line.trim_end());
     }
+    print_bayes_limit(results, &cohorts);
     let p: Vec<String> = cohorts
         .iter()
         .map(|(k, title)| {
@@ -154,6 +155,53 @@ pub fn print_summary(results: &StudyResults, out: &Path) {
         })
         .collect();
     println!("DeLong Combined vs MRI: {}", p.join(", "));
+}
+
+/// On the synthetic twin: the Bayes limits as two more rows of the AUC table, then each
+/// model's gap to the clinical + latent limit.
+fn print_bayes_limit(results: &StudyResults, cohorts: &[(&str, &str)]) {
+    let limits: Vec<_> = cohorts
+        .iter()
+        .map(|(k, _)| results.cohorts[*k].bayes_limit.as_ref())
+        .collect();
+    if limits.iter().all(Option::is_none) {
+        return;
+    }
+    let cell = |a: &livermet_study::bayes_limit::LimitAuc| match (a.ci_low, a.ci_high) {
+        (Some(l), Some(h)) => format!("{:.3} ({l:.3}-{h:.3})", a.auc),
+        _ => format!("{:.3}", a.auc),
+    };
+    for (title, pick) in [("limit", true), ("limit CF", false)] {
+        let mut line = format!("{title:<10}");
+        for l in &limits {
+            let c = l.map_or("-".into(), |l| {
+                cell(if pick {
+                    &l.bayes_limit_clinical_latent
+                } else {
+                    &l.bayes_limit_clinical
+                })
+            });
+            line.push_str(&format!("{c:<24}"));
+        }
+        println!("{}", line.trim_end());
+    }
+    let gaps: Vec<String> = cohorts
+        .iter()
+        .zip(&limits)
+        .filter_map(|((_, title), l)| {
+            let l = (*l)?;
+            let g: Vec<String> = l
+                .gap_to_bayes_limit
+                .iter()
+                .map(|(m, g)| format!("{} {g:.3}", m.as_str()))
+                .collect();
+            Some(format!("{title}: {}", g.join(", ")))
+        })
+        .collect();
+    println!(
+        "gap to the Bayes limit (true posterior from clinical values + latent imaging score; `limit CF` from clinical values alone): {}",
+        gaps.join("; ")
+    );
 }
 
 /// Progress bars for the study's stages; each stage line starts with the time since the start.

@@ -11,7 +11,7 @@ use livermet_model::{
     EpochLog, ModelKind, PreparedPatches, Protocol, Trainer, device, patient_scores, save_model,
 };
 use livermet_study::clinical::{FeatureTable, Standardisation};
-use livermet_study::run::rows_for;
+use livermet_study::run::{ClinicalInput, rows_for};
 
 use crate::cmd::progress;
 
@@ -161,7 +161,12 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     if let Some(c) = args.copies {
         cfg = cfg.with_copies_per_slice(c);
     }
-    let rows = |ps: &[&Patient]| rows_for(ps.iter().copied(), kind, Some(&std));
+    // The paper's fusion (a clinical branch over the standardised values).
+    let input = match kind {
+        ModelKind::Mri => ClinicalInput::None,
+        ModelKind::Combined => ClinicalInput::Standardised(&std),
+    };
+    let rows = |ps: &[&Patient]| rows_for(ps.iter().copied(), input);
     let spin = progress::bar((train_p.len() + test_p.len()) as u64, "reading");
     let tick = || spin.inc(1);
     let aug = protocol.augment();
