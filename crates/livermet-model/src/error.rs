@@ -71,6 +71,9 @@ pub enum ModelError {
         /// burn's message.
         message: String,
     },
+    /// The device asked for cannot run (a CPU-only build, or no usable GPU).
+    #[error("{0}")]
+    Device(String),
     /// A patch source (e.g. the prepared-data reader) failed.
     #[error("patient {patient_id}: {message}")]
     Source {

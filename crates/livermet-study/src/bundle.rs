@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 
 use livermet_cohort::{Patient, ValidateOptions, validate_cohort};
 use livermet_model::checkpoint::read_json;
-use livermet_model::{Device, ModelKind, PreparedPatches, load_model, patient_scores};
+use livermet_model::{Device, PreparedPatches, load_model, patient_scores};
 use serde::{Deserialize, Serialize};
 
 use crate::StudyError;
@@ -89,7 +89,7 @@ pub fn write_bundle(
         livermet_io::write_json_atomic(&tmp.join("standardisation.json"), standardisation)?;
         livermet_io::write_json_atomic(&tmp.join("prepare.json"), &prepare)?;
         for (m, src) in &run.final_networks {
-            let dst = tmp.join(m.as_str().to_lowercase());
+            let dst = tmp.join(m.slug());
             let copy = |f: &str| {
                 std::fs::create_dir_all(&dst)
                     .and_then(|()| std::fs::copy(src.join(f), dst.join(f)))
@@ -232,15 +232,15 @@ pub fn predict_patient(
     }
     let mut predictions = Vec::new();
     for &model in &bundle.card.models {
-        let probability = match model.network() {
-            None => {
+        let probability = match model.is_network() {
+            false => {
                 let cf = bundle.cf.as_ref().ok_or_else(|| StudyError::Bundle {
                     path: bundle.dir.clone(),
                     reason: "cf.json is missing".into(),
                 })?;
                 cf.predict(&FeatureTable::clinical(&[&patient]))[0]
             }
-            Some(kind) => network_probability(bundle, model, kind, &patient, work, device)?,
+            true => network_probability(bundle, model, &patient, work, device)?,
         };
         let threshold = bundle.card.thresholds.get(&model).copied().unwrap_or(0.5);
         predictions.push(ModelPrediction {
@@ -265,15 +265,14 @@ pub fn predict_patient(
 fn network_probability(
     bundle: &Bundle,
     model: ModelName,
-    kind: ModelKind,
     patient: &Patient,
     work: &Path,
     device: &Device,
 ) -> Result<f64, StudyError> {
-    let (net, cfg) = load_model(&bundle.dir.join(model.as_str().to_lowercase()), device)?;
+    let (net, cfg) = load_model(&bundle.dir.join(model.slug()), device)?;
     let rows = rows_for(
         std::iter::once(patient),
-        kind,
+        model,
         Some(&bundle.standardisation),
     );
     let src = PreparedPatches::load(

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use livermet_model::{ModelKind, Protocol};
+use livermet_model::Protocol;
 use serde::Serialize;
 
 use crate::StudyError;
@@ -111,8 +111,8 @@ pub fn differences_from_paper(s: &StudySettings) -> Vec<SettingDifference> {
         ..s.clone()
     };
     let (a, b) = (
-        s.net(ModelKind::Combined, 5),
-        paper.net(ModelKind::Combined, 5),
+        s.net(ModelName::Combined, 5),
+        paper.net(ModelName::Combined, 5),
     );
     let (ta, tb) = (s.train(), paper.train());
     let mut out = Vec::new();

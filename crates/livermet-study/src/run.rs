@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use livermet_cohort::{FoldAssignment, Patient, ValidateOptions, stratified_folds};
 use livermet_model::checkpoint::{read_json, write_json_atomic};
 use livermet_model::{
-    BatchProgress, Device, EpochLog, ModelKind, PatientRow, PreparedPatches, Trainer,
+    BatchProgress, Device, EpochLog, PatientRow, PreparedPatches, Trainer,
     patient_scores, save_model,
 };
 use serde::{Deserialize, Serialize};
@@ -130,7 +130,7 @@ pub fn run_study(
                 return Ok(None);
             }
             obs.stage(&format!("reading the {name} cohort's tumour slices"));
-            let rows = rows_for(ps.iter(), ModelKind::Mri, None);
+            let rows = rows_for(ps.iter(), ModelName::MRI, None);
             let aug = settings.protocol.augment();
             Ok(Some(PreparedPatches::load(
                 dir,
@@ -167,7 +167,7 @@ pub fn run_study(
             .filter(|p| folds.folds[&p.id] == fold)
             .collect();
         for &model in &settings.models {
-            let unit = format!("fold{fold}-{}", model.as_str().to_lowercase());
+            let unit = format!("fold{fold}-{}", model.slug());
             obs.stage(&format!("fold {}/{}: {model} model", fold + 1, folds.k));
             let seed = settings.seed + 1 + 10 * fold as u64 + model as u64;
             let fitted = ctx.fit_unit(
@@ -213,7 +213,7 @@ pub fn run_study(
     let mut final_cf = None;
     let mut final_networks = Vec::new();
     for &model in &settings.models {
-        let unit = format!("final-{}", model.as_str().to_lowercase());
+        let unit = format!("final-{}", model.slug());
         obs.stage(&format!("final {model} model on the whole primary cohort"));
         let seed = settings.seed + 1000 + model as u64;
         let fitted = ctx.fit_unit(
@@ -235,7 +235,7 @@ pub fn run_study(
         if let Some(cf) = fitted.cf {
             final_cf = Some(cf);
         }
-        if model.network().is_some() {
+        if model.is_network() {
             final_networks.push((model, work.join(&unit).join("model")));
         }
     }
@@ -305,8 +305,8 @@ impl Context<'_> {
             cf: None,
             standardisation: None,
         };
-        match model.network() {
-            None => {
+        match model.is_network() {
+            false => {
                 let cf = fit_cf(&train_table, &y)?;
                 for set in score_sets {
                     record.scores.push(UnitScores {
@@ -316,7 +316,8 @@ impl Context<'_> {
                 }
                 record.cf = Some(cf);
             }
-            Some(kind) => {
+            true => {
+                let kind = model;
                 let std = Standardisation::fit(&train_table);
                 let patches =
                     patches.ok_or_else(|| StudyError::Mismatch("no patches read".into()))?;
@@ -395,15 +396,15 @@ impl Context<'_> {
 /// The network's view of `patients`: labels and (Combined only) standardised clinical vectors.
 pub fn rows_for<'a>(
     patients: impl Iterator<Item = &'a Patient>,
-    kind: ModelKind,
+    model: ModelName,
     std: Option<&Standardisation>,
 ) -> Vec<PatientRow> {
     patients
         .map(|p| PatientRow {
             patient_id: p.id.clone(),
             label: u8::from(p.slm == Some(true)),
-            clinical: match (kind, std) {
-                (ModelKind::Combined, Some(s)) => s.apply(&p.clinical.features()),
+            clinical: match std {
+                Some(s) if model.uses_clinical_vector() => s.apply(&p.clinical.features()),
                 _ => Vec::new(),
             },
         })

@@ -3,9 +3,10 @@
 
 use std::process::ExitCode;
 
-use livermet_model::{NetConfig, TrainConfig, device, throughput};
+use livermet_model::{NetConfig, TrainConfig, throughput};
 
-use crate::cmd::train::{DeviceArg, expand_widths, pick_device};
+use crate::cmd::train::expand_widths;
+use livermet_model::device::{self, DeviceName};
 
 #[derive(clap::Subcommand, Debug)]
 pub enum BenchCommand {
@@ -32,8 +33,8 @@ pub struct TrainArgs {
     #[arg(long, default_value_t = 10)]
     pub infer_steps: usize,
     /// Where to run.
-    #[arg(long, value_enum, default_value = "cpu")]
-    pub device: DeviceArg,
+    #[arg(long, default_value = "cpu")]
+    pub device: DeviceName,
     /// Also train this many epochs on a synthetic in-memory cohort (strong imaging signal,
     /// held-out AUC per epoch) and report the epoch logs and time.
     #[arg(long, default_value_t = 0)]
@@ -53,7 +54,7 @@ pub fn run(cmd: BenchCommand) -> anyhow::Result<ExitCode> {
 }
 
 fn train(a: TrainArgs) -> anyhow::Result<ExitCode> {
-    let dev = pick_device(a.device)?;
+    let dev = device::open(a.device)?;
     let widths = expand_widths(&a.widths)?;
     let net = NetConfig::new()
         .with_widths(widths.clone())

@@ -16,7 +16,7 @@ use livermet_study::results::{StudyResults, study_results};
 use livermet_study::{ModelName, StudyError, StudySettings, run_study};
 
 use crate::cmd::progress;
-use crate::cmd::train::{DeviceArg, pick_device};
+use livermet_model::device::{self, DeviceName};
 
 #[derive(clap::Args, Debug)]
 #[command(after_help = "Example: livermet study study.toml --out results\n\n\
@@ -32,13 +32,13 @@ pub struct Args {
     #[arg(long)]
     pub out: PathBuf,
     /// Where networks train: `cpu`, or `gpu` (a build with `--features livermet-model/gpu`).
-    #[arg(long, value_enum, default_value = "cpu")]
-    pub device: DeviceArg,
+    #[arg(long, default_value = "cpu")]
+    pub device: DeviceName,
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let settings = StudySettings::load(&args.settings)?;
-    let device = pick_device(args.device)?;
+    let device = device::open(args.device)?;
     let results = study_and_report(&settings, &args.out, &device)?;
     print_summary(&results, &args.out);
     Ok(ExitCode::SUCCESS)

@@ -7,8 +7,9 @@ use std::process::ExitCode;
 use anyhow::{Context, bail};
 use livermet_cohort::{FoldAssignment, Patient, ValidateOptions, read_cohort};
 use livermet_model::checkpoint::write_json_atomic;
+use livermet_model::device::{self, DeviceName};
 use livermet_model::{
-    EpochLog, ModelKind, PreparedPatches, Protocol, Trainer, device, patient_scores, save_model,
+    EpochLog, ModelName, PreparedPatches, Protocol, Trainer, patient_scores, save_model,
 };
 use livermet_study::clinical::{FeatureTable, Standardisation};
 use livermet_study::run::rows_for;
@@ -35,15 +36,15 @@ pub struct Args {
     /// patient-level AUC after every epoch (monitoring only; nothing is selected on it).
     #[arg(long)]
     pub fold: usize,
-    /// Which network.
-    #[arg(long, value_enum)]
-    pub model: ModelArg,
+    /// Which network: `mri` or `combined`.
+    #[arg(long)]
+    pub model: ModelName,
     /// Output folder: checkpoint/, log.jsonl, model/, scores.csv.
     #[arg(long)]
     pub out: PathBuf,
-    /// Protocol: `paper` (widths 32-128, 100 epochs) or `quick` (widths 8-32, 10 epochs).
-    #[arg(long, value_enum, default_value = "quick")]
-    pub protocol: ProtocolArg,
+    /// Protocol: `paper` (widths 32-128, 100 epochs) or `quick` (widths 8-32, 4 epochs).
+    #[arg(long, default_value = "quick")]
+    pub protocol: Protocol,
     /// Epochs (overrides the protocol's).
     #[arg(long)]
     pub epochs: Option<usize>,
@@ -63,46 +64,8 @@ pub struct Args {
     #[arg(long)]
     pub resume: bool,
     /// Where to run: `cpu`, or `gpu` (a build with `--features livermet-model/gpu`).
-    #[arg(long, value_enum, default_value = "cpu")]
-    pub device: DeviceArg,
-}
-
-#[derive(clap::ValueEnum, Clone, Copy, Debug)]
-pub enum ModelArg {
-    Mri,
-    Combined,
-}
-
-#[derive(clap::ValueEnum, Clone, Copy, Debug)]
-pub enum ProtocolArg {
-    Quick,
-    Paper,
-}
-
-#[derive(clap::ValueEnum, Clone, Copy, Debug)]
-pub enum DeviceArg {
-    Cpu,
-    Gpu,
-}
-
-/// The device named on the command line.
-pub fn pick_device(d: DeviceArg) -> anyhow::Result<livermet_model::Device> {
-    match d {
-        DeviceArg::Cpu => Ok(device::cpu()),
-        DeviceArg::Gpu => {
-            let gpu = device::gpu().context(
-                "this livermet was built without GPU support; rebuild with \
-                 `cargo build --release -p livermet --features livermet-model/gpu` or use --device cpu",
-            )?;
-            device::check_usable(&gpu).map_err(|why| {
-                anyhow::anyhow!(
-                    "no usable GPU: {why}; the GPU build runs burn on Vulkan and needs the GPU's \
-                     Vulkan driver (NVIDIA: the driver's Vulkan ICD and libvulkan1), or use --device cpu"
-                )
-            })?;
-            Ok(gpu)
-        }
-    }
+    #[arg(long, default_value = "cpu")]
+    pub device: DeviceName,
 }
 
 /// 6 widths as given, or 3 widths each used for two blocks.
@@ -115,7 +78,7 @@ pub fn expand_widths(w: &[usize]) -> anyhow::Result<Vec<usize>> {
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let device = pick_device(args.device)?;
+    let device = device::open(args.device)?;
     let csv = args
         .cohort
         .clone()
@@ -138,14 +101,11 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     }
     let train_p = fold_patients(&cohort.patients, &folds.train_ids(args.fold), &csv)?;
     let test_p = fold_patients(&cohort.patients, &folds.test_ids(args.fold), &csv)?;
-    let kind = match args.model {
-        ModelArg::Mri => ModelKind::Mri,
-        ModelArg::Combined => ModelKind::Combined,
-    };
-    let protocol = match args.protocol {
-        ProtocolArg::Quick => Protocol::Quick,
-        ProtocolArg::Paper => Protocol::Paper,
-    };
+    let kind = args.model;
+    if !kind.is_network() {
+        bail!("--model {kind} is not a network; `livermet train` trains mri or combined");
+    }
+    let protocol = args.protocol;
     let std = Standardisation::fit(&FeatureTable::clinical(&train_p));
     let mut net = protocol.net(kind, std.features.len());
     if let Some(s) = args.patch_size {
