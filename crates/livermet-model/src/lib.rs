@@ -11,7 +11,6 @@
 //! - [`patient_scores`]: mean slice probability per patient ([`infer`]).
 //! - [`throughput::measure`]: patches/s for `livermet bench train`.
 
-pub mod auc;
 pub mod checkpoint;
 pub mod config;
 pub mod data;

@@ -202,7 +202,7 @@ fn summary_section(page: &mut Page, r: &StudyResults, seconds: f64) {
             rows.push(vec![
                 cohort_title(key).to_string(),
                 m.to_string(),
-                auc_text(e.auc, e.ci_low, e.ci_high),
+                e.estimate.label(),
             ]);
         }
     }
@@ -279,8 +279,8 @@ fn performance_html(c: &CohortEvaluation) -> Vec<Vec<String>> {
             let t = &e.threshold_metrics;
             vec![
                 m.to_string(),
-                auc_text(e.auc, e.ci_low, e.ci_high),
-                format!("{:.3}", e.threshold),
+                e.estimate.label(),
+                format!("{:.3}", t.threshold),
             ]
             .into_iter()
             .chain(percent_labels(t))
@@ -298,11 +298,12 @@ fn comparison_html(c: &CohortEvaluation) -> Vec<Vec<String>> {
     c.comparisons
         .iter()
         .map(|x| {
+            let t = &x.test;
             vec![
                 format!("{} vs {}", x.a, x.b),
-                format!("{:.3} ({:.3} to {:.3})", x.auc_diff, x.ci_low, x.ci_high),
-                x.z.map_or("-".into(), |z| format!("{z:.2}")),
-                p_text(x.p),
+                format!("{:.3} ({:.3} to {:.3})", t.auc_diff, t.ci_low, t.ci_high),
+                t.z.map_or("-".into(), |z| format!("{z:.2}")),
+                p_text(t.p),
             ]
         })
         .collect()
@@ -324,13 +325,6 @@ fn association_html(c: &CohortEvaluation) -> Vec<Vec<String>> {
             ]
         })
         .collect()
-}
-
-fn auc_text(auc: f64, lo: Option<f64>, hi: Option<f64>) -> String {
-    match (lo, hi) {
-        (Some(l), Some(h)) => format!("{auc:.3} ({l:.3}-{h:.3})"),
-        _ => format!("{auc:.3}"),
-    }
 }
 
 fn opt(v: Option<f64>) -> String {
@@ -393,15 +387,15 @@ fn performance_rows_of(key: &str, c: &CohortEvaluation) -> Vec<Vec<String>> {
             vec![
                 key.to_string(),
                 m.to_string(),
-                e.auc.to_string(),
-                opt(e.ci_low),
-                opt(e.ci_high),
-                e.threshold.to_string(),
-                opt(e.accuracy),
-                opt(e.sensitivity),
-                opt(e.specificity),
-                opt(e.ppv),
-                opt(e.npv),
+                e.estimate.auc.to_string(),
+                opt(e.estimate.ci_low),
+                opt(e.estimate.ci_high),
+                t.threshold.to_string(),
+                opt(t.accuracy.estimate),
+                opt(t.sensitivity.estimate),
+                opt(t.specificity.estimate),
+                opt(t.ppv.estimate),
+                opt(t.npv.estimate),
                 t.tp.to_string(),
                 t.fp.to_string(),
                 t.tn.to_string(),
@@ -426,17 +420,18 @@ fn comparison_rows_of(key: &str, c: &CohortEvaluation) -> Vec<Vec<String>> {
     c.comparisons
         .iter()
         .map(|x| {
+            let t = &x.test;
             vec![
                 key.to_string(),
                 x.a.to_string(),
                 x.b.to_string(),
-                x.auc_a.to_string(),
-                x.auc_b.to_string(),
-                x.auc_diff.to_string(),
-                opt(x.z),
-                opt(x.p),
-                x.ci_low.to_string(),
-                x.ci_high.to_string(),
+                t.auc_a.to_string(),
+                t.auc_b.to_string(),
+                t.auc_diff.to_string(),
+                opt(t.z),
+                opt(t.p),
+                t.ci_low.to_string(),
+                t.ci_high.to_string(),
             ]
         })
         .collect()
@@ -613,7 +608,7 @@ fn cohort_figures(key: &str, c: &CohortEvaluation) -> Vec<(&'static str, String)
         .iter()
         .map(|(m, e)| {
             Series::new(
-                format!("{m}: AUC {}", auc_text(e.auc, e.ci_low, e.ci_high)),
+                format!("{m}: AUC {}", e.estimate.label()),
                 e.roc.iter().map(|p| (p.fpr, p.tpr)).collect(),
             )
         })

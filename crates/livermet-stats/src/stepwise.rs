@@ -6,8 +6,8 @@ use serde::Serialize;
 
 use crate::StatsError;
 use crate::logistic::{
-    Design, DropTest, FitOptions, LogisticFit, UnivariableFit, drop_tests, fit_terms, term_indices,
-    univariable_fits,
+    Design, DropTest, FitOptions, LogisticFit, UnivariableFit, drop_tests, fit_logistic, fit_terms,
+    term_indices, univariable_fits,
 };
 
 /// One elimination: the predictor removed and its likelihood-ratio test at that step.
@@ -191,3 +191,77 @@ pub fn cf_model_selection(
         stepwise,
     })
 }
+
+/// What [`logistic_analysis`] does besides fitting every predictor.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct AnalysisOptions {
+    /// The univariable screen first: keep candidates with p < this (the paper: 0.1), by
+    /// `screen_test`.
+    pub screen: Option<(f64, ScreenTest)>,
+    /// Backward stepwise elimination by LR, removing while p > this (SPSS: 0.10).
+    pub backward: Option<f64>,
+    /// Newton-Raphson settings of every fit.
+    pub fit: FitOptions,
+}
+
+/// A logistic model as `livermet stats logistic` reports it: the final fit (flattened: n,
+/// coefficients, likelihoods, AIC/BIC, ...), its drop-one LR tests and, when asked for, the
+/// selection that led to it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LogisticAnalysis {
+    #[serde(flatten)]
+    pub fit: LogisticFit,
+    pub drop_tests: Vec<DropTest>,
+    /// The eliminations (with backward elimination only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub steps: Option<Vec<Step>>,
+    /// The predictors left (with backward elimination only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub final_predictors: Option<Vec<String>>,
+    /// The univariable screen (with the screen only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub screen: Option<Vec<UnivariableScreen>>,
+}
+
+/// The logistic model of `y` on the predictors `names` of `design`: all of them; or, with
+/// `backward`, what backward elimination keeps; or, with `screen`, the screen's survivors
+/// (eliminated further with `backward`), as [`cf_model_selection`] does.
+pub fn logistic_analysis(
+    design: &Design,
+    y: &[bool],
+    names: &[&str],
+    opts: &AnalysisOptions,
+) -> Result<LogisticAnalysis, StatsError> {
+    let with_steps = |s: Stepwise, screen| LogisticAnalysis {
+        steps: opts.backward.map(|_| s.steps),
+        final_predictors: opts.backward.map(|_| s.final_predictors),
+        fit: s.fit,
+        drop_tests: s.drop_tests,
+        screen,
+    };
+    if let Some((screen_p, screen_test)) = opts.screen {
+        let selection = CfSelection {
+            screen_p,
+            screen_test,
+            // Without elimination the screen's survivors are fitted as they are.
+            p_remove: opts.backward.unwrap_or(1.0),
+            fit: opts.fit,
+        };
+        let cf = cf_model_selection(design, y, &selection)?;
+        return Ok(with_steps(cf.stepwise, Some(cf.screen)));
+    }
+    if let Some(p_remove) = opts.backward {
+        let s = backward_stepwise_lr(design, y, names, p_remove, &opts.fit)?;
+        return Ok(with_steps(s, None));
+    }
+    let fit = fit_logistic(design, y, &opts.fit)?;
+    let drop_tests = drop_tests(design, y, &fit, &opts.fit)?;
+    Ok(LogisticAnalysis {
+        fit,
+        drop_tests,
+        steps: None,
+        final_predictors: None,
+        screen: None,
+    })
+}
+

@@ -61,9 +61,9 @@ impl StudyResults {
                         (
                             *m,
                             CardAuc {
-                                auc: v.auc,
-                                ci_low: v.ci_low,
-                                ci_high: v.ci_high,
+                                auc: v.estimate.auc,
+                                ci_low: v.estimate.ci_low,
+                                ci_high: v.estimate.ci_high,
                             },
                         )
                     })

@@ -132,10 +132,7 @@ pub fn print_summary(results: &StudyResults, out: &Path) {
             let cell = results.cohorts[*k]
                 .models
                 .get(&m)
-                .map_or("-".to_string(), |e| match (e.ci_low, e.ci_high) {
-                    (Some(l), Some(h)) => format!("{:.3} ({l:.3}-{h:.3})", e.auc),
-                    _ => format!("{:.3}", e.auc),
-                });
+                .map_or("-".to_string(), |e| e.estimate.label());
             line.push_str(&format!("{cell:<24}"));
         }
         println!("{}", line.trim_end());
@@ -148,7 +145,7 @@ pub fn print_summary(results: &StudyResults, out: &Path) {
                 .iter()
                 .find(|c| c.a == ModelName::Combined && c.b == ModelName::MRI);
             let p = c
-                .and_then(|c| c.p)
+                .and_then(|c| c.test.p)
                 .map_or("-".into(), |p| format!("{p:.3}"));
             format!("{title} p = {p}")
         })

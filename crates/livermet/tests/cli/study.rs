@@ -119,23 +119,25 @@ fn study_report_bundle_and_predict_agree() {
     assert_eq!(rows.len(), 6, "3 models x 2 cohorts");
     for r in &rows {
         let m = &results["cohorts"][&r[col(&h, "cohort")]]["models"][&r[col(&h, "model")]];
-        for key in [
-            "auc",
-            "ci_low",
-            "ci_high",
-            "accuracy",
-            "sensitivity",
-            "specificity",
-            "ppv",
-            "npv",
-        ] {
+        let t = &m["threshold_metrics"];
+        let at_median = ["accuracy", "sensitivity", "specificity", "ppv", "npv"]
+            .map(|k| (k, &t[k]["estimate"]));
+        for (key, value) in [
+            ("auc", &m["auc"]),
+            ("ci_low", &m["ci_low"]),
+            ("ci_high", &m["ci_high"]),
+            ("threshold", &t["threshold"]),
+        ]
+        .into_iter()
+        .chain(at_median)
+        {
             let cell = &r[col(&h, key)];
             if cell.is_empty() {
-                assert!(m[key].is_null(), "{key} of {r:?}");
+                assert!(value.is_null(), "{key} of {r:?}");
             } else {
                 assert_eq!(
                     cell.parse::<f64>().unwrap(),
-                    m[key].as_f64().unwrap(),
+                    value.as_f64().unwrap(),
                     "{key} of {r:?}"
                 );
             }

@@ -7,7 +7,6 @@ use std::process::ExitCode;
 use anyhow::Context;
 use livermet_stats::calibration::{Calibration, calibration};
 use livermet_stats::logistic::FitOptions;
-use serde_json::json;
 
 use super::data::Table;
 
@@ -58,9 +57,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let cal = calibration(&p, &y, args.bins, args.hl_groups, &FitOptions::default())
         .with_context(|| format!("{}: calibration of `{}`", args.data.display(), args.prob))?;
     if args.json {
-        let mut v = serde_json::to_value(&cal)?;
-        v["dropped_rows"] = json!(dropped);
-        println!("{}", serde_json::to_string_pretty(&v)?);
+        super::print_json(&cal, dropped)?;
     } else {
         print_table(&args, &cal, dropped);
     }

@@ -6,13 +6,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Context, bail};
-use livermet_stats::logistic::{
-    Design, DropTest, FitOptions, LogisticFit, drop_tests, fit_logistic,
-};
-use livermet_stats::stepwise::{
-    CfSelection, ScreenTest, Step, UnivariableScreen, backward_stepwise_lr, cf_model_selection,
-};
-use serde_json::{Value, json};
+use livermet_stats::logistic::{Design, FitOptions};
+use livermet_stats::stepwise::{AnalysisOptions, LogisticAnalysis, ScreenTest, logistic_analysis};
 
 use super::data::Table;
 
@@ -136,64 +131,25 @@ fn read_data(args: &Args) -> anyhow::Result<Data> {
     })
 }
 
-/// The final model, its drop tests and (with --backward / --screen) the selection record.
-struct Outcome {
-    fit: LogisticFit,
-    drop_tests: Vec<DropTest>,
-    steps: Option<Vec<Step>>,
-    screen: Option<Vec<UnivariableScreen>>,
-}
-
-fn analyse(args: &Args, data: &Data) -> anyhow::Result<Outcome> {
-    let opts = FitOptions {
-        max_iterations: args.max_iter,
-        ..FitOptions::default()
-    };
-    let names: Vec<&str> = data.predictors.iter().map(String::as_str).collect();
-    let (d, y) = (&data.design, &data.y);
-    if let Some(screen_p) = args.screen {
-        let selection = CfSelection {
-            screen_p,
-            screen_test: if args.screen_test == "lr" {
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let data = read_data(&args)?;
+    let opts = AnalysisOptions {
+        screen: args.screen.map(|p| {
+            let test = if args.screen_test == "lr" {
                 ScreenTest::LikelihoodRatio
             } else {
                 ScreenTest::Wald
-            },
-            // Without --backward the screen's survivors are fitted as they are.
-            p_remove: if args.backward { args.p_remove } else { 1.0 },
-            fit: opts,
-        };
-        let cf = cf_model_selection(d, y, &selection)?;
-        let (screen, s) = (cf.screen, cf.stepwise);
-        return Ok(Outcome {
-            fit: s.fit,
-            drop_tests: s.drop_tests,
-            steps: args.backward.then_some(s.steps),
-            screen: Some(screen),
-        });
-    }
-    if args.backward {
-        let s = backward_stepwise_lr(d, y, &names, args.p_remove, &opts)?;
-        return Ok(Outcome {
-            fit: s.fit,
-            drop_tests: s.drop_tests,
-            steps: Some(s.steps),
-            screen: None,
-        });
-    }
-    let fit = fit_logistic(d, y, &opts)?;
-    let drop_tests = drop_tests(d, y, &fit, &opts)?;
-    Ok(Outcome {
-        fit,
-        drop_tests,
-        steps: None,
-        screen: None,
-    })
-}
-
-pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let data = read_data(&args)?;
-    let out = analyse(&args, &data).with_context(|| {
+            };
+            (p, test)
+        }),
+        backward: args.backward.then_some(args.p_remove),
+        fit: FitOptions {
+            max_iterations: args.max_iter,
+            ..FitOptions::default()
+        },
+    };
+    let names: Vec<&str> = data.predictors.iter().map(String::as_str).collect();
+    let out = logistic_analysis(&data.design, &data.y, &names, &opts).with_context(|| {
         format!(
             "{}: logistic model of `{}`",
             args.data.display(),
@@ -208,47 +164,14 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         );
     }
     if args.json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&to_json(&out, data.dropped))?
-        );
+        super::print_json(&out, data.dropped)?;
     } else {
         print_table(&args, &out, data.dropped);
     }
     Ok(ExitCode::SUCCESS)
 }
 
-fn to_json(out: &Outcome, dropped: usize) -> Value {
-    let f = &out.fit;
-    let mut v = json!({
-        "n": f.n,
-        "events": f.events,
-        "dropped_rows": dropped,
-        "converged": f.converged,
-        "iterations": f.iterations,
-        "max_iterations": f.max_iterations,
-        "tolerance": f.tolerance,
-        "coefficients": f.coefficients,
-        "log_likelihood": f.log_likelihood,
-        "null_log_likelihood": f.null_log_likelihood,
-        "lr_chi2": f.lr_chi2,
-        "lr_df": f.lr_df,
-        "lr_p": f.lr_p,
-        "aic": f.aic,
-        "bic": f.bic,
-        "drop_tests": out.drop_tests,
-    });
-    if let Some(steps) = &out.steps {
-        v["steps"] = json!(steps);
-        v["final_predictors"] = json!(f.predictor_names());
-    }
-    if let Some(screen) = &out.screen {
-        v["screen"] = json!(screen);
-    }
-    v
-}
-
-fn print_table(args: &Args, out: &Outcome, dropped: usize) {
+fn print_table(args: &Args, out: &LogisticAnalysis, dropped: usize) {
     let f = &out.fit;
     println!(
         "Logistic regression of `{}`: n = {} ({} events, {} rows dropped), {} in {} iterations",

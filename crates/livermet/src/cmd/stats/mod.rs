@@ -10,6 +10,7 @@ pub mod table1;
 use std::process::ExitCode;
 
 use clap::Subcommand;
+use serde::Serialize;
 
 #[derive(Subcommand, Debug)]
 pub enum StatsCommand {
@@ -33,4 +34,21 @@ pub fn run(cmd: StatsCommand) -> anyhow::Result<ExitCode> {
         StatsCommand::Dca(a) => dca::run(a),
         StatsCommand::Table1(a) => table1::run(a),
     }
+}
+
+/// Prints a library result as `--json`: its own fields, then how many CSV rows were dropped
+/// for a missing value.
+pub fn print_json<T: Serialize>(result: &T, dropped_rows: usize) -> anyhow::Result<()> {
+    #[derive(Serialize)]
+    struct WithDropped<'a, T> {
+        #[serde(flatten)]
+        result: &'a T,
+        dropped_rows: usize,
+    }
+    let out = WithDropped {
+        result,
+        dropped_rows,
+    };
+    println!("{}", serde_json::to_string_pretty(&out)?);
+    Ok(())
 }
