@@ -17,7 +17,8 @@ use serde::{Deserialize, Serialize};
 use crate::StudyError;
 use crate::clinical::{CfFit, FeatureTable, Standardisation};
 use crate::prepare::{PrepareSettings, prepare_cohort};
-use crate::run::{StudyRun, rows_for};
+use crate::run::StudyRun;
+use crate::unit::rows_for;
 use crate::settings::ModelName;
 
 /// Version of the bundle layout; a bundle of another format is refused.

@@ -205,6 +205,28 @@ fn study_report_bundle_and_predict_agree() {
         assert!((got - want).abs() < 1e-12, "{}: {got} vs {want}", p.id);
     }
 
+    // `train --study --unit` re-runs a unit of the study and writes its scores bit for bit.
+    for unit in ["fold0-mri", "fold1-combined"] {
+        let rerun = format!("rerun-{unit}");
+        let o = run_in(
+            d,
+            &["train", "--study", "out", "--unit", unit, "--out", &rerun],
+        );
+        assert!(o.status.success(), "{}", stderr(&o));
+        assert!(stdout(&o).contains(unit), "{}", stdout(&o));
+        let again = json(&d.join(&rerun).join("scores.json"));
+        let study = json(&out.join("work").join(unit).join("scores.json"));
+        assert_eq!(again["scores"], study["scores"], "{unit}");
+        assert_eq!(again["train_patients"], study["train_patients"], "{unit}");
+        assert_eq!(again["standardisation"], study["standardisation"], "{unit}");
+    }
+    let o = run_in(
+        d,
+        &["train", "--study", "out", "--unit", "fold9-mri", "--out", "x"],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("out of range"), "{}", stderr(&o));
+
     // The page in a real browser: no errors, every figure decoded.
     let check = livermet_report::check_in_browser(&out.join("report.html")).unwrap();
     assert!(check.errors.is_empty(), "{:?}", check.errors);
