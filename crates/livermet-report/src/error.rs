@@ -21,6 +21,9 @@ pub enum ReportError {
         "no headless Chromium found ({0}); install it with scripts/install-test-deps.sh, or set LIVERMET_CHROMIUM to a Chromium/Chrome binary"
     )]
     BrowserNotFound(String),
+    /// The study itself failed (bad settings or cohort, a patient that cannot be prepared, ...).
+    #[error(transparent)]
+    Study(#[from] livermet_study::StudyError),
     /// Chromium ran but failed, timed out, or the page's check script left no result.
     #[error("browser check of {}: {message}", page.display())]
     Browser { page: PathBuf, message: String },

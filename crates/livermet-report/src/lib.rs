@@ -18,6 +18,7 @@ pub mod figures;
 pub mod html;
 pub mod png;
 pub mod study_report;
+pub mod whole_study;
 
 pub use browser::{BrowserCheck, check_in_browser, screenshot};
 pub use error::ReportError;
@@ -31,6 +32,7 @@ pub use png::svg_to_png;
 /// want to inspect a figure.
 pub use resvg::usvg;
 pub use study_report::{ReportInputs, write_study_report};
+pub use whole_study::run_whole_study;
 
 use std::io::Write;
 use std::path::Path;

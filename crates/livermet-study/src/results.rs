@@ -49,6 +49,48 @@ pub struct StudyResults {
 }
 
 impl StudyResults {
+    /// The study in a few lines: a header, the AUC (95% CI) of each model in each cohort, and
+    /// the DeLong test of Combined against MRI.
+    pub fn summary_lines(&self) -> Vec<String> {
+        let cohorts: Vec<(&str, &CohortEvaluation)> = [
+            ("primary_cv", "primary, 5-fold CV"),
+            ("external", "external validation"),
+        ]
+        .into_iter()
+        .filter_map(|(k, title)| self.cohorts.get(k).map(|c| (title, c)))
+        .collect();
+        let mut header = format!("{:<10}", "AUC");
+        for (title, _) in &cohorts {
+            header.push_str(&format!("{title:<24}"));
+        }
+        let mut lines = vec![header.trim_end().to_string()];
+        for m in ModelName::ALL {
+            let mut line = format!("{:<10}", m.as_str());
+            for (_, c) in &cohorts {
+                let cell = c
+                    .models
+                    .get(&m)
+                    .map_or("-".to_string(), |e| e.estimate.label());
+                line.push_str(&format!("{cell:<24}"));
+            }
+            lines.push(line.trim_end().to_string());
+        }
+        let p: Vec<String> = cohorts
+            .iter()
+            .map(|(title, c)| {
+                let p = c
+                    .comparisons
+                    .iter()
+                    .find(|c| c.a == ModelName::Combined && c.b == ModelName::MRI)
+                    .and_then(|c| c.test.p)
+                    .map_or("-".into(), |p| format!("{p:.3}"));
+                format!("{title} p = {p}")
+            })
+            .collect();
+        lines.push(format!("DeLong Combined vs MRI: {}", p.join(", ")));
+        lines
+    }
+
     /// The card's validation summary: cohort -> model -> AUC and CI.
     pub fn validation_summary(&self) -> BTreeMap<String, BTreeMap<ModelName, CardAuc>> {
         self.cohorts
