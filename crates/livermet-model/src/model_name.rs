@@ -79,7 +79,11 @@ mod tests {
             assert_eq!(m.slug().parse::<ModelName>(), Ok(m));
             assert_eq!(m.as_str().parse::<ModelName>(), Ok(m));
         }
-        assert!("mr".parse::<ModelName>().unwrap_err().contains("cf, mri or combined"));
+        assert!(
+            "mr".parse::<ModelName>()
+                .unwrap_err()
+                .contains("cf, mri or combined")
+        );
         // The serialised names are the paper's (results.json keys).
         assert_eq!(serde_json::to_string(&ModelName::MRI).unwrap(), "\"MRI\"");
     }

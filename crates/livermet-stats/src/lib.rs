@@ -15,6 +15,7 @@ pub mod logistic;
 pub mod roc;
 pub mod roc_report;
 pub mod stepwise;
+pub mod table;
 pub mod table1;
 pub mod thresholds;
 

@@ -10,6 +10,7 @@ use crate::bootstrap::{BootstrapCi, bootstrap_auc_ci};
 use crate::delong::AucComparison;
 use crate::roc::{AucEstimate, roc_analysis};
 use crate::thresholds::{ThresholdMetrics, ThresholdRule, threshold_metrics};
+use std::fmt::Write as _;
 
 /// One score's AUC with its DeLong CI and, when asked for, its bootstrap CI.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -131,4 +132,103 @@ pub fn roc_report(
         comparisons,
         thresholds,
     })
+}
+
+impl RocReport {
+    /// The analysis as text tables (what `livermet stats roc` prints): the AUCs with their
+    /// CIs, the paired tests, and the metrics at the threshold.
+    pub fn text(&self) -> String {
+        let num = |x: Option<f64>, digits: usize| {
+            x.map_or_else(|| "NA".into(), |v| format!("{v:.digits$}"))
+        };
+        let w = self
+            .scores
+            .iter()
+            .map(|s| s.name.len())
+            .max()
+            .unwrap_or(5)
+            .max(5);
+        let mut out = String::new();
+        let _ = writeln!(
+            out,
+            "{:w$}  {:>6}  {:>6}  {:<15}  note",
+            "score", "AUC", "SE", "95% CI (DeLong)"
+        );
+        for s in &self.scores {
+            let e = &s.estimate;
+            let ci = format!("{} - {}", num(e.ci_low, 3), num(e.ci_high, 3));
+            let mut note = Vec::new();
+            if e.clipped {
+                note.push("CI clipped to [0, 1]".to_string());
+            }
+            if e.zero_variance {
+                note.push("SE is 0".to_string());
+            }
+            if let Some(b) = &s.bootstrap {
+                note.push(format!("bootstrap {:.3} - {:.3}", b.ci_low, b.ci_high));
+            }
+            let _ = writeln!(
+                out,
+                "{:w$}  {:>6.3}  {:>6}  {ci:<15}  {}",
+                s.name,
+                e.auc,
+                num(e.se, 4),
+                note.join("; ")
+            );
+        }
+        if !self.comparisons.is_empty() {
+            let _ = writeln!(out, "\nPaired DeLong tests (z = (AUC a - AUC b) / SE)");
+            let _ = writeln!(
+                out,
+                "{:w$}  {:w$}  {:>7}  {:>6}  {:>7}  {:>7}  95% CI",
+                "a", "b", "diff", "SE", "z", "p"
+            );
+            for c in &self.comparisons {
+                let t = &c.test;
+                let p = match t.p {
+                    Some(p) if p < 0.001 => "<0.001".into(),
+                    other => num(other, 3),
+                };
+                let _ = writeln!(
+                    out,
+                    "{:w$}  {:w$}  {:>7.3}  {:>6.4}  {:>7}  {p:>7}  {:.3} - {:.3}",
+                    c.a,
+                    c.b,
+                    t.auc_diff,
+                    t.se,
+                    num(t.z, 2),
+                    t.ci_low,
+                    t.ci_high
+                );
+            }
+        }
+        let rule = match self.thresholds.first() {
+            Some(t) if t.rule == "value" => format!("{}", t.metrics.threshold),
+            _ => "the median score".to_string(),
+        };
+        let _ = writeln!(
+            out,
+            "\nAt threshold {rule} (positive when score >= threshold)"
+        );
+        let _ = writeln!(
+            out,
+            "{:w$}  {:>9}  ACC / SEN / SPE / PPV / NPV",
+            "score", "threshold"
+        );
+        for t in &self.thresholds {
+            let m = &t.metrics;
+            let cells: Vec<String> = [&m.accuracy, &m.sensitivity, &m.specificity, &m.ppv, &m.npv]
+                .iter()
+                .map(|p| p.percent_label())
+                .collect();
+            let _ = writeln!(
+                out,
+                "{:w$}  {:>9.4}  {}",
+                t.name,
+                m.threshold,
+                cells.join("  ")
+            );
+        }
+        out
+    }
 }

@@ -221,6 +221,9 @@ pub struct LogisticAnalysis {
     /// The univariable screen (with the screen only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub screen: Option<Vec<UnivariableScreen>>,
+    /// What was asked for.
+    #[serde(skip)]
+    pub options: AnalysisOptions,
 }
 
 /// The logistic model of `y` on the predictors `names` of `design`: all of them; or, with
@@ -238,6 +241,7 @@ pub fn logistic_analysis(
         fit: s.fit,
         drop_tests: s.drop_tests,
         screen,
+        options: *opts,
     };
     if let Some((screen_p, screen_test)) = opts.screen {
         let selection = CfSelection {
@@ -262,6 +266,93 @@ pub fn logistic_analysis(
         steps: None,
         final_predictors: None,
         screen: None,
+        options: *opts,
     })
 }
 
+impl LogisticAnalysis {
+    /// The analysis as text (what `livermet stats logistic` prints below its header): the
+    /// screen and the eliminations if any, the coefficients with odds ratios, the likelihoods
+    /// and the drop-one tests.
+    pub fn text(&self) -> String {
+        use std::fmt::Write as _;
+        let f = &self.fit;
+        let mut out = String::new();
+        if let Some(screen) = &self.screen {
+            writeln!(
+                out,
+                "\nUnivariable screen (keep p < {}, {} p):",
+                self.options.screen.map_or(0.1, |(p, _)| p),
+                match self.options.screen {
+                    Some((_, ScreenTest::LikelihoodRatio)) => "lr",
+                    _ => "wald",
+                }
+            )
+            .ok();
+            for s in screen {
+                let kept = if s.kept { "kept" } else { "out" };
+                writeln!(out, "  {:<24} p = {:<12.4e} {kept}", s.name, s.p).ok();
+            }
+        }
+        if let Some(steps) = &self.steps {
+            writeln!(
+                out,
+                "\nBackward elimination by likelihood ratio (remove while p > {}):",
+                self.options.backward.unwrap_or(1.0)
+            )
+            .ok();
+            if steps.is_empty() {
+                writeln!(out, "  nothing removed").ok();
+            }
+            for (i, s) in steps.iter().enumerate() {
+                writeln!(
+                    out,
+                    "  step {}: removed {:<20} chi2 = {:.4} (df {}), p = {:.4}",
+                    i + 1,
+                    s.removed,
+                    s.chi2,
+                    s.df,
+                    s.p
+                )
+                .ok();
+            }
+            writeln!(
+                out,
+                "  final predictors: {}",
+                f.predictor_names().join(", ")
+            )
+            .ok();
+        }
+        writeln!(
+            out,
+            "\n{:<26} {:>10} {:>9} {:>8} {:>10} {:>10} {:>21}",
+            "coefficient", "b", "SE", "z", "p", "OR", "OR 95% CI"
+        )
+        .ok();
+        for c in &f.coefficients {
+            writeln!(
+                out,
+                "{:<26} {:>10.4} {:>9.4} {:>8.3} {:>10.4e} {:>10.4} {:>10.4}-{:<10.4}",
+                c.name, c.coef, c.se, c.z, c.p, c.odds_ratio, c.or_ci_low, c.or_ci_high
+            )
+            .ok();
+        }
+        writeln!(
+        out,
+        "\nlog-likelihood {:.4} (null {:.4}); LR chi2 = {:.4} (df {}), p = {:.4e}; AIC {:.3}, BIC {:.3}",
+        f.log_likelihood, f.null_log_likelihood, f.lr_chi2, f.lr_df, f.lr_p, f.aic, f.bic
+    ).ok();
+        if !self.drop_tests.is_empty() {
+            writeln!(out, "\nLikelihood-ratio test for dropping each predictor:").ok();
+            for t in &self.drop_tests {
+                writeln!(
+                    out,
+                    "  {:<24} chi2 = {:<10.4} df {}  p = {:.4e}",
+                    t.name, t.chi2, t.df, t.p
+                )
+                .ok();
+            }
+        }
+        out
+    }
+}

@@ -18,8 +18,8 @@ use crate::StudyError;
 use crate::clinical::{CfFit, FeatureTable, Standardisation};
 use crate::prepare::{PrepareSettings, prepare_cohort};
 use crate::run::StudyRun;
-use crate::unit::rows_for;
 use crate::settings::ModelName;
+use crate::unit::rows_for;
 
 /// Version of the bundle layout; a bundle of another format is refused.
 pub const BUNDLE_FORMAT: u32 = 1;

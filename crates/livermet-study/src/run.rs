@@ -161,7 +161,12 @@ pub fn run_study(
     if needs_images {
         for (name, ps, dir, slot) in [
             ("primary", &primary, &prepared_primary, &mut patches.primary),
-            ("external", &external, &prepared_external, &mut patches.external),
+            (
+                "external",
+                &external,
+                &prepared_external,
+                &mut patches.external,
+            ),
         ] {
             if !ps.is_empty() {
                 obs.stage(&format!("reading the {name} cohort's tumour slices"));
@@ -171,7 +176,14 @@ pub fn run_study(
     }
     let fit = |id: UnitId| -> Result<UnitRecord, StudyError> {
         let unit = Unit::of_study(id, settings.seed, &primary, &external, &folds)?;
-        fit_unit(&unit, settings, &patches, &work.join(&unit.name), device, obs)
+        fit_unit(
+            &unit,
+            settings,
+            &patches,
+            &work.join(&unit.name),
+            device,
+            obs,
+        )
     };
 
     // Cross-validation: every unit fitted on the other folds, scoring this fold.

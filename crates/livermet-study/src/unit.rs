@@ -291,7 +291,14 @@ pub fn fit_unit(
     let net = settings.net(unit.model, std.features.len());
     let cfg = settings.train().with_seed(unit.seed);
     let trainer = start_or_resume(dir, &net, &cfg, device)?;
-    let trainer = train_epochs(&unit.name, dir, trainer, &train_src, monitor_src.as_ref(), obs)?;
+    let trainer = train_epochs(
+        &unit.name,
+        dir,
+        trainer,
+        &train_src,
+        monitor_src.as_ref(),
+        obs,
+    )?;
     let fitted = trainer.model();
     save_model(&fitted, &net, &dir.join("model"))?;
     for (set, cohort) in &unit.score_sets {
@@ -344,11 +351,9 @@ fn train_epochs(
     let epochs = trainer.train_config().epochs;
     while trainer.epochs_done() < epochs {
         let e = trainer.epochs_done() + 1;
-        let log = trainer.run_epoch(
-            train,
-            monitor.map(|m| m as &dyn PatchSource),
-            &mut |p| obs.batch(unit, e, epochs, p),
-        )?;
+        let log = trainer.run_epoch(train, monitor.map(|m| m as &dyn PatchSource), &mut |p| {
+            obs.batch(unit, e, epochs, p)
+        })?;
         trainer.save_checkpoint(&dir.join("checkpoint"))?;
         write_log(&dir.join("log.jsonl"), trainer.log())?;
         obs.epoch(unit, &log, epochs);
@@ -400,7 +405,10 @@ mod tests {
             assert_eq!(UnitId::parse(&id.name()).unwrap(), id);
         }
         assert_eq!(UnitId::parse("fold0-mri").unwrap().seed(42), 42 + 1 + 1);
-        assert_eq!(UnitId::parse("fold2-combined").unwrap().seed(42), 42 + 1 + 20 + 2);
+        assert_eq!(
+            UnitId::parse("fold2-combined").unwrap().seed(42),
+            42 + 1 + 20 + 2
+        );
         assert_eq!(UnitId::parse("final-cf").unwrap().seed(42), 42 + 1000);
         for bad in ["fold-mri", "foldx-cf", "final-net", "fold0"] {
             let e = UnitId::parse(bad).unwrap_err().to_string();

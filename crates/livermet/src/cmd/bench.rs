@@ -82,7 +82,7 @@ fn train(a: TrainArgs) -> anyhow::Result<ExitCode> {
         })?;
         train_s = t0.elapsed().as_secs_f64();
     }
-    let rss = peak_rss_mb();
+    let rss = throughput::peak_rss_mb();
     if a.json {
         let out = serde_json::json!({
             "backend": backend,
@@ -93,7 +93,7 @@ fn train(a: TrainArgs) -> anyhow::Result<ExitCode> {
             "widths": widths,
             "batch": a.batch,
             "patch_size": a.patch_size,
-            "threads": threads(),
+            "threads": throughput::threads(),
             "synthetic_epochs": epochs,
             "synthetic_training_s": train_s,
         });
@@ -111,25 +111,4 @@ fn train(a: TrainArgs) -> anyhow::Result<ExitCode> {
         );
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// Peak resident memory of this process (Linux `VmHWM`), MB.
-fn peak_rss_mb() -> Option<f64> {
-    let s = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = s.lines().find(|l| l.starts_with("VmHWM:"))?;
-    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kb / 1024.0)
-}
-
-/// Worker threads of the CPU backend: `RAYON_NUM_THREADS` if set, else the available cores.
-fn threads() -> usize {
-    std::env::var("RAYON_NUM_THREADS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .filter(|&n| n > 0)
-        .unwrap_or_else(|| {
-            std::thread::available_parallelism()
-                .map(|n| n.get())
-                .unwrap_or(1)
-        })
 }

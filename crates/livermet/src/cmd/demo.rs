@@ -12,9 +12,9 @@ use livermet_synth::{Size, SynthSettings};
 
 use crate::cmd::study::{print_summary, study_and_report};
 use crate::cmd::synth::{make_cohort, print_summary as synth_summary};
-use livermet_model::device::{self, DeviceName};
 use crate::cmd::write_atomic;
 use livermet_model::Protocol;
+use livermet_model::device::{self, DeviceName};
 use livermet_study::StudySettings;
 
 /// Synthesise a two-centre cohort and run the study on it.

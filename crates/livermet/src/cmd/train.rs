@@ -19,9 +19,11 @@ use livermet_study::{StudySettings, Unit, UnitId, UnitRecord, fit_unit, rerun_un
 use crate::cmd::progress::Bars;
 
 #[derive(clap::Args, Debug)]
-#[command(after_help = "Examples:\n  livermet train --study results --unit fold0-mri --out rerun\n  \
+#[command(
+    after_help = "Examples:\n  livermet train --study results --unit fold0-mri --out rerun\n  \
 livermet train --data prepared --folds prepared/folds.json --fold 0 --model combined \
---out runs/combined-f0 --protocol quick")]
+--out runs/combined-f0 --protocol quick"
+)]
 pub struct Args {
     /// Output folder: checkpoint/, log.jsonl, model/, scores.json.
     #[arg(long)]

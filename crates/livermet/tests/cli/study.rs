@@ -222,7 +222,15 @@ fn study_report_bundle_and_predict_agree() {
     }
     let o = run_in(
         d,
-        &["train", "--study", "out", "--unit", "fold9-mri", "--out", "x"],
+        &[
+            "train",
+            "--study",
+            "out",
+            "--unit",
+            "fold9-mri",
+            "--out",
+            "x",
+        ],
     );
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("out of range"), "{}", stderr(&o));

@@ -140,7 +140,10 @@ fn train_killed_with_sigkill_and_resumed_matches_an_uninterrupted_run() {
         N / 2,
         "{scores}"
     );
-    assert_eq!(record["standardisation"]["mean"].as_array().unwrap().len(), 5);
+    assert_eq!(
+        record["standardisation"]["mean"].as_array().unwrap().len(),
+        5
+    );
 
     // Same run, SIGKILLed (Child::kill sends SIGKILL on Unix) once a checkpoint exists.
     let out = dir.join("killed");

@@ -9,7 +9,7 @@ use anyhow::{Context, bail};
 use livermet_stats::logistic::{Design, FitOptions};
 use livermet_stats::stepwise::{AnalysisOptions, LogisticAnalysis, ScreenTest, logistic_analysis};
 
-use super::data::Table;
+use livermet_stats::table::Table;
 
 /// Logistic regression (maximum likelihood, Newton-Raphson) with Wald and LR inference.
 #[derive(clap::Args, Debug)]
@@ -62,8 +62,6 @@ struct Data {
 
 fn read_data(args: &Args) -> anyhow::Result<Data> {
     let table = Table::read(&args.data)?;
-    let oc = table.column(&args.outcome)?;
-    table.require_outcome(oc)?;
     let predictors: Vec<String> = if args.predictors.is_empty() {
         table
             .headers
@@ -94,40 +92,13 @@ fn read_data(args: &Args) -> anyhow::Result<Data> {
         }
         categorical.push((name.to_string(), reference.map(str::to_string)));
     }
-    let cols = predictors
-        .iter()
-        .map(|p| table.column(p))
-        .collect::<anyhow::Result<Vec<_>>>()?;
-    let rows = table.complete_rows(&cols);
-    let dropped = table.rows.len() - rows.len();
-    if dropped > 0 {
-        eprintln!(
-            "note: {dropped} of {} rows of {} dropped: a predictor value is missing",
-            table.rows.len(),
-            args.data.display()
-        );
-    }
-    let y = table.outcome(oc, &rows)?;
-    let mut design = Design::new(rows.len());
-    for (p, &c) in predictors.iter().zip(&cols) {
-        let what = || format!("{}: predictor `{p}`", args.data.display());
-        if let Some((_, reference)) = categorical.iter().find(|(n, _)| n == p) {
-            let levels: Vec<&str> = rows.iter().map(|&r| table.rows[r][c].as_str()).collect();
-            design
-                .add_categorical(p, &levels, reference.as_deref())
-                .with_context(what)?;
-        } else {
-            let v = table.numbers(c, &rows).map_err(|e| {
-                anyhow::anyhow!("{e:#} (if `{p}` is a text column, add --categorical {p})")
-            })?;
-            design.add_numeric(p, &v).with_context(what)?;
-        }
-    }
+    let d = table.design(&args.outcome, &predictors, &categorical)?;
+    super::note_dropped(d.dropped, d.y.len(), &args.data, "a predictor");
     Ok(Data {
-        design,
-        y,
+        design: d.design,
+        y: d.y,
         predictors,
-        dropped,
+        dropped: d.dropped,
     })
 }
 
@@ -186,58 +157,5 @@ fn print_table(args: &Args, out: &LogisticAnalysis, dropped: usize) {
         },
         f.iterations
     );
-    if let Some(screen) = &out.screen {
-        println!(
-            "\nUnivariable screen (keep p < {}, {} p):",
-            args.screen.unwrap_or(0.1),
-            args.screen_test
-        );
-        for s in screen {
-            let kept = if s.kept { "kept" } else { "out" };
-            println!("  {:<24} p = {:<12.4e} {kept}", s.name, s.p);
-        }
-    }
-    if let Some(steps) = &out.steps {
-        println!(
-            "\nBackward elimination by likelihood ratio (remove while p > {}):",
-            args.p_remove
-        );
-        if steps.is_empty() {
-            println!("  nothing removed");
-        }
-        for (i, s) in steps.iter().enumerate() {
-            println!(
-                "  step {}: removed {:<20} chi2 = {:.4} (df {}), p = {:.4}",
-                i + 1,
-                s.removed,
-                s.chi2,
-                s.df,
-                s.p
-            );
-        }
-        println!("  final predictors: {}", f.predictor_names().join(", "));
-    }
-    println!(
-        "\n{:<26} {:>10} {:>9} {:>8} {:>10} {:>10} {:>21}",
-        "coefficient", "b", "SE", "z", "p", "OR", "OR 95% CI"
-    );
-    for c in &f.coefficients {
-        println!(
-            "{:<26} {:>10.4} {:>9.4} {:>8.3} {:>10.4e} {:>10.4} {:>10.4}-{:<10.4}",
-            c.name, c.coef, c.se, c.z, c.p, c.odds_ratio, c.or_ci_low, c.or_ci_high
-        );
-    }
-    println!(
-        "\nlog-likelihood {:.4} (null {:.4}); LR chi2 = {:.4} (df {}), p = {:.4e}; AIC {:.3}, BIC {:.3}",
-        f.log_likelihood, f.null_log_likelihood, f.lr_chi2, f.lr_df, f.lr_p, f.aic, f.bic
-    );
-    if !out.drop_tests.is_empty() {
-        println!("\nLikelihood-ratio test for dropping each predictor:");
-        for t in &out.drop_tests {
-            println!(
-                "  {:<24} chi2 = {:<10.4} df {}  p = {:.4e}",
-                t.name, t.chi2, t.df, t.p
-            );
-        }
-    }
+    print!("{}", out.text());
 }

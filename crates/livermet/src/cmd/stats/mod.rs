@@ -1,15 +1,16 @@
-//! `livermet stats ...`: one file per subcommand; `data.rs` reads the CSV they share.
+//! `livermet stats ...`: one file per subcommand; all read a CSV as `livermet_stats::table::Table`.
 
 pub mod calibration;
-pub mod data;
 pub mod dca;
 pub mod logistic;
 pub mod roc;
 pub mod table1;
 
+use std::path::Path;
 use std::process::ExitCode;
 
 use clap::Subcommand;
+use livermet_stats::table::{Scored, Table};
 use serde::Serialize;
 
 #[derive(Subcommand, Debug)]
@@ -51,4 +52,28 @@ pub fn print_json<T: Serialize>(result: &T, dropped_rows: usize) -> anyhow::Resu
     };
     println!("{}", serde_json::to_string_pretty(&out)?);
     Ok(())
+}
+
+/// The outcome and the score columns `names` of the rows with every score; the dropped rows
+/// are noted on stderr.
+pub fn read_scored(path: &Path, outcome: &str, names: &[String]) -> anyhow::Result<Scored> {
+    let scored = Table::read(path)?.scored(outcome, names)?;
+    note_dropped(
+        scored.dropped,
+        scored.outcomes.len(),
+        path,
+        &names.join(", "),
+    );
+    Ok(scored)
+}
+
+/// "note: 2 of 7 rows of FILE dropped: a value of WHAT is missing".
+pub fn note_dropped(dropped: usize, kept: usize, path: &Path, what: &str) {
+    if dropped > 0 {
+        eprintln!(
+            "note: {dropped} of {} rows of {} dropped: a value of {what} is missing",
+            dropped + kept,
+            path.display()
+        );
+    }
 }
