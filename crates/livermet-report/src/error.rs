@@ -10,6 +10,9 @@ pub enum ReportError {
         #[source]
         source: std::io::Error,
     },
+    /// A report file could not be written atomically (the error names it).
+    #[error(transparent)]
+    File(#[from] livermet_io::IoError),
     /// The SVG text could not be parsed (a bug in the figure code, or hand-edited SVG).
     #[error("cannot parse SVG: {0}")]
     Svg(String),

@@ -14,7 +14,8 @@ use crate::figures::{
     Series, Tile, TileRow, calibration_figure, decision_curve_figure, representative_figure,
     roc_figure,
 };
-use crate::{Page, ReportError, svg_to_png, write_atomic};
+use crate::{Page, ReportError, svg_to_png};
+use livermet_io::write_bytes_atomic;
 
 /// Cohort keys as the report names them.
 /// Column names as owned strings.
@@ -58,7 +59,7 @@ pub fn write_study_report(out: &Path, inputs: &ReportInputs) -> Result<ReportFil
     })?;
     let mut files = ReportFiles::default();
     let mut put = |name: &str, bytes: &[u8]| -> Result<(), ReportError> {
-        write_atomic(&out.join(name), bytes)?;
+        write_bytes_atomic(&out.join(name), bytes)?;
         files.files.push(PathBuf::from(name));
         Ok(())
     };

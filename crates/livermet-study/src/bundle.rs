@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use livermet_cohort::{Patient, ValidateOptions, validate_cohort};
-use livermet_model::checkpoint::read_json;
+use livermet_io::read_json;
 use livermet_model::{Device, PreparedPatches, load_model, patient_scores};
 use serde::{Deserialize, Serialize};
 

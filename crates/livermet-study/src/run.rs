@@ -12,7 +12,7 @@
 use std::path::{Path, PathBuf};
 
 use livermet_cohort::{FoldAssignment, Patient, ValidateOptions, stratified_folds};
-use livermet_model::checkpoint::{read_json, write_json_atomic};
+use livermet_io::{read_json, write_json_atomic};
 use livermet_model::{BatchProgress, Device, EpochLog};
 
 use crate::clinical::{CfFit, FeatureTable, Standardisation};

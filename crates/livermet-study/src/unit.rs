@@ -11,7 +11,7 @@
 use std::path::Path;
 
 use livermet_cohort::{FoldAssignment, Patient};
-use livermet_model::checkpoint::{read_json, write_atomic, write_json_atomic};
+use livermet_io::{read_json, write_bytes_atomic, write_json_atomic};
 use livermet_model::{
     Device, EpochLog, ModelName, NetConfig, PatchSource, PatientRow, PreparedPatches, TrainConfig,
     Trainer, patient_scores, save_model,
@@ -368,7 +368,7 @@ fn write_log(path: &Path, log: &[EpochLog]) -> Result<(), StudyError> {
         text.push_str(&serde_json::to_string(l).map_err(|e| StudyError::file(path, e))?);
         text.push('\n');
     }
-    Ok(write_atomic(path, text.as_bytes())?)
+    Ok(write_bytes_atomic(path, text.as_bytes())?)
 }
 
 /// The network's view of `patients`: labels and (Combined only) standardised clinical vectors.

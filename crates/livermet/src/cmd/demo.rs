@@ -12,7 +12,7 @@ use livermet_synth::{Size, SynthSettings};
 
 use crate::cmd::study::{print_summary, study_and_report};
 use crate::cmd::synth::{make_cohort, print_summary as synth_summary};
-use crate::cmd::write_atomic;
+use livermet_io::write_bytes_atomic;
 use livermet_model::Protocol;
 use livermet_model::device::{self, DeviceName};
 use livermet_study::StudySettings;
@@ -73,7 +73,7 @@ fn study(demo: &Demo) -> anyhow::Result<()> {
         demo.args.seed
     );
     let path = demo.args.out.join("study.toml");
-    write_atomic(&path, toml.as_bytes())?;
+    write_bytes_atomic(&path, toml.as_bytes())?;
     let settings = StudySettings::load(&path)?;
     println!(
         "step 3: the study ({path}), {protocol:?} protocol",
@@ -109,7 +109,7 @@ fn synthesise_cohort(demo: &mut Demo) -> anyhow::Result<()> {
         return Ok(());
     }
     let summary = make_cohort(&demo.cohort_dir, &settings)?;
-    write_atomic(&marker, wanted.as_bytes())?;
+    write_bytes_atomic(&marker, wanted.as_bytes())?;
     synth_summary(&demo.cohort_dir, &summary)
 }
 

@@ -5,8 +5,8 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use crate::cmd::write_atomic;
 use anyhow::Context;
+use livermet_io::write_bytes_atomic;
 use livermet_stats::dca::{decision_curves, parse_grid, to_csv};
 
 use super::read_scored;
@@ -47,7 +47,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let bytes = to_csv(&points)?;
     match &args.out {
         Some(path) => {
-            write_atomic(path, &bytes)?;
+            write_bytes_atomic(path, &bytes)?;
             eprintln!("wrote {} ({} rows)", path.display(), points.len());
         }
         None => std::io::stdout().write_all(&bytes)?,

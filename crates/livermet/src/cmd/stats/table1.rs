@@ -6,8 +6,8 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use crate::cmd::write_atomic;
 use anyhow::{Context, bail};
+use livermet_io::write_bytes_atomic;
 use livermet_stats::table1::text::{render, text_rows, to_csv};
 use livermet_stats::table1::{Table1Options, Variable, VariableKind, table1_with};
 
@@ -74,7 +74,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         .with_context(|| format!("{}", args.data.display()))?;
     let rows = text_rows(&table);
     if let Some(path) = &args.csv {
-        write_atomic(path, &to_csv(&table, &rows)?)?;
+        write_bytes_atomic(path, &to_csv(&table, &rows)?)?;
     }
     let mut out = std::io::stdout().lock();
     if args.json {
