@@ -2,12 +2,13 @@
 //! complete one readable: weights and optimiser state go to new files named by epoch (burnpack
 //! writes them under a temporary name and renames), then `state.json` — which names them — is
 //! written to a temporary file and renamed over the old one; only then are the previous
-//! epoch's files removed.
+//! epoch's files removed. Every JSON file goes through `livermet_io::atomic`.
 
 use std::path::{Path, PathBuf};
 
 use burn::module::Module;
-use serde::{Deserialize, Serialize, de::DeserializeOwned};
+use livermet_io::{read_json, write_json_atomic};
+use serde::{Deserialize, Serialize};
 
 use crate::config::NetConfig;
 use crate::error::{ModelError, Result};
@@ -46,40 +47,6 @@ pub struct CheckpointState {
     pub optimiser: String,
     /// The per-epoch log so far.
     pub log: Vec<EpochLog>,
-}
-
-/// Writes `value` as pretty JSON to `path` via a temporary file in the same folder + rename.
-pub fn write_json_atomic<T: Serialize>(path: &Path, value: &T) -> Result<()> {
-    let text = serde_json::to_string_pretty(value).map_err(|source| ModelError::Json {
-        path: path.to_path_buf(),
-        source,
-    })?;
-    write_atomic(path, text.as_bytes())
-}
-
-/// Writes `bytes` to `path` via `path.tmp` + rename.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    let tmp = tmp_name(path);
-    std::fs::write(&tmp, bytes).map_err(|e| ModelError::io(&tmp, e))?;
-    std::fs::rename(&tmp, path).map_err(|e| ModelError::io(path, e))
-}
-
-fn tmp_name(path: &Path) -> PathBuf {
-    let mut name = path
-        .file_name()
-        .map(|n| n.to_os_string())
-        .unwrap_or_default();
-    name.push(".tmp");
-    path.with_file_name(name)
-}
-
-/// Reads JSON from `path`.
-pub fn read_json<T: DeserializeOwned>(path: &Path) -> Result<T> {
-    let text = std::fs::read_to_string(path).map_err(|e| ModelError::io(path, e))?;
-    serde_json::from_str(&text).map_err(|source| ModelError::Json {
-        path: path.to_path_buf(),
-        source,
-    })
 }
 
 impl Trainer {

@@ -3,6 +3,7 @@
 use burn::config::Config;
 
 use crate::error::ModelError;
+use crate::model_name::ModelName;
 
 /// Hyper-parameters of the paper's 2D ResNet, saved as JSON beside every set of weights so a
 /// checkpoint can only be loaded into the network it was made for.
@@ -68,24 +69,16 @@ impl Fusion {
     }
 }
 
-/// Which of the paper's two networks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum ModelKind {
-    /// Images only.
-    Mri,
-    /// Images fused with the clinical vector.
-    Combined,
-}
-
 impl NetConfig {
-    /// The default network for `kind` with `n_clinical` clinical features (ignored for MRI).
-    pub fn for_kind(kind: ModelKind, n_clinical: usize) -> Self {
-        let cfg = NetConfig::new();
-        match kind {
-            ModelKind::Mri => cfg.with_n_clinical(0),
-            ModelKind::Combined => cfg.with_n_clinical(n_clinical),
-        }
+    /// The default network of `model` with `n_clinical` clinical features (used by Combined
+    /// only; CF has no network and callers ask [`ModelName::is_network`] first).
+    pub fn for_model(model: ModelName, n_clinical: usize) -> Self {
+        let n = if model.uses_clinical_vector() {
+            n_clinical
+        } else {
+            0
+        };
+        NetConfig::new().with_n_clinical(n)
     }
 
     /// Widths scaled by `multiplier` (rounded, at least 1): 2.0 gives the 64-256 network.
@@ -103,12 +96,12 @@ impl NetConfig {
         NetConfig::new().with_widths(vec![64, 64, 128, 128, 256, 256])
     }
 
-    /// Which model this is.
-    pub fn kind(&self) -> ModelKind {
+    /// Which model this network is: MRI without a clinical branch, else Combined.
+    pub fn model(&self) -> ModelName {
         if self.n_clinical == 0 {
-            ModelKind::Mri
+            ModelName::MRI
         } else {
-            ModelKind::Combined
+            ModelName::Combined
         }
     }
 

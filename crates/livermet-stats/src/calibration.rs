@@ -355,3 +355,60 @@ fn groups_checked(g: usize) -> Result<usize, StatsError> {
     }
     Ok(g)
 }
+
+impl Calibration {
+    /// The calibration as text, one measure per line, then the binned curve (what
+    /// `livermet stats calibration` prints).
+    pub fn text(&self) -> String {
+        use std::fmt::Write as _;
+        let mut out = String::new();
+        let e = &self.calibration_in_the_large;
+        writeln!(
+            out,
+            "  calibration-in-the-large {:>8.4}  (95% CI {:.4} to {:.4}; 0 is ideal)",
+            e.estimate, e.ci_low, e.ci_high
+        )
+        .ok();
+        let s = &self.calibration_slope.slope;
+        writeln!(
+            out,
+            "  calibration slope        {:>8.4}  (95% CI {:.4} to {:.4}; 1 is ideal)",
+            s.estimate, s.ci_low, s.ci_high
+        )
+        .ok();
+        writeln!(out, "  Brier score              {:>8.4}", self.brier).ok();
+        let h = &self.hosmer_lemeshow;
+        writeln!(
+            out,
+            "  Hosmer-Lemeshow          chi2 = {:.4} (df {}, {} groups), p = {:.4}",
+            h.chi2, h.df, h.groups, h.p
+        )
+        .ok();
+        writeln!(
+            out,
+            "\n  {:>4} {:>6} {:>7} {:>10} {:>9} {:>19}",
+            "bin", "n", "events", "predicted", "observed", "observed 95% CI"
+        )
+        .ok();
+        for (i, b) in self.curve.iter().enumerate() {
+            writeln!(
+                out,
+                "  {:>4} {:>6} {:>7} {:>10.4} {:>9.4}   {:.4} to {:.4}",
+                i + 1,
+                b.n,
+                b.events,
+                b.mean_predicted,
+                b.observed,
+                b.ci_low,
+                b.ci_high
+            )
+            .ok();
+        }
+        writeln!(
+            out,
+            "  (Wilson score intervals; bins are quantiles of the predicted probability)"
+        )
+        .ok();
+        out
+    }
+}

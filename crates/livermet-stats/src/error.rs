@@ -23,6 +23,13 @@ pub enum StatsError {
     /// An iterative fit that did not converge within its iteration cap.
     #[error("did not converge: {0}")]
     NotConverged(String),
+    /// A subjects table (CSV) that cannot be read or used as asked: the file, and what is
+    /// wrong where (row, column).
+    #[error("{}: {reason}", path.display())]
+    Table {
+        path: std::path::PathBuf,
+        reason: String,
+    },
     /// A singular design (collinear predictors).
     #[error("singular design: {0}")]
     Singular(String),

@@ -13,7 +13,9 @@ pub mod hypothesis;
 mod linalg;
 pub mod logistic;
 pub mod roc;
+pub mod roc_report;
 pub mod stepwise;
+pub mod table;
 pub mod table1;
 pub mod thresholds;
 

@@ -140,6 +140,15 @@ impl AucEstimate {
             zero_variance: se == Some(0.0),
         }
     }
+
+    /// "0.812 (0.701-0.923)": the AUC and its 95% CI to 3 decimals, as the paper prints them
+    /// (the AUC alone when there is no CI).
+    pub fn label(&self) -> String {
+        match (self.ci_low, self.ci_high) {
+            (Some(l), Some(h)) => format!("{:.3} ({l:.3}-{h:.3})", self.auc),
+            _ => format!("{:.3}", self.auc),
+        }
+    }
 }
 
 /// ROC analysis of k scores on the same subjects: each AUC with its DeLong CI, and (with at

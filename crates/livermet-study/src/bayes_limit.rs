@@ -14,7 +14,7 @@ use std::path::Path;
 use livermet_stats::roc::{AucEstimate, roc_analysis};
 use livermet_synth::Truth;
 use livermet_synth::posterior::Posterior;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use crate::StudyError;
 use crate::scores::CohortScores;
@@ -26,32 +26,15 @@ pub const TRUTH_FILE: &str = "truth.json";
 /// Each twin patient's true posterior, by patient ID.
 pub type TwinTruth = BTreeMap<String, Posterior>;
 
-/// An AUC with its DeLong 95% CI.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub struct LimitAuc {
-    pub auc: f64,
-    pub ci_low: Option<f64>,
-    pub ci_high: Option<f64>,
-}
-
-impl From<&AucEstimate> for LimitAuc {
-    fn from(e: &AucEstimate) -> Self {
-        LimitAuc {
-            auc: e.auc,
-            ci_low: e.ci_low,
-            ci_high: e.ci_high,
-        }
-    }
-}
-
 /// One cohort's Bayes limits and every model's distance to the full one.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct BayesLimit {
-    /// AUC of the true posterior from the clinical values alone (what the CF model could reach).
-    pub bayes_limit_clinical: LimitAuc,
-    /// AUC of the true posterior from the clinical values and the latent imaging score (what
-    /// the Combined model could reach).
-    pub bayes_limit_clinical_latent: LimitAuc,
+    /// AUC (DeLong CI) of the true posterior from the clinical values alone (what the CF model
+    /// could reach).
+    pub bayes_limit_clinical: AucEstimate,
+    /// AUC (DeLong CI) of the true posterior from the clinical values and the latent imaging
+    /// score (what the Combined model could reach).
+    pub bayes_limit_clinical_latent: AucEstimate,
     /// `bayes_limit_clinical_latent.auc - AUC of the model`, per model.
     pub gap_to_bayes_limit: BTreeMap<ModelName, f64>,
 }
@@ -86,18 +69,19 @@ pub fn bayes_limit(
     };
     let clinical: Vec<f64> = posteriors.iter().map(|p| p.clinical).collect();
     let latent: Vec<f64> = posteriors.iter().map(|p| p.clinical_latent).collect();
-    let roc = roc_analysis(&[&clinical, &latent], &scores.slm)?;
-    let limit = LimitAuc::from(&roc.estimates[1]);
+    let mut roc = roc_analysis(&[&clinical, &latent], &scores.slm)?;
+    let limit = roc.estimates.pop().expect("two scores");
+    let clinical_limit = roc.estimates.pop().expect("two scores");
     let models = scores.scores.keys().copied().collect::<Vec<_>>();
     let columns: Vec<&[f64]> = models.iter().map(|m| scores.scores[m].as_slice()).collect();
     let model_roc = roc_analysis(&columns, &scores.slm)?;
     Ok(Some(BayesLimit {
-        bayes_limit_clinical: LimitAuc::from(&roc.estimates[0]),
-        bayes_limit_clinical_latent: limit,
         gap_to_bayes_limit: models
             .iter()
             .zip(&model_roc.estimates)
             .map(|(m, e)| (*m, limit.auc - e.auc))
             .collect(),
+        bayes_limit_clinical: clinical_limit,
+        bayes_limit_clinical_latent: limit,
     }))
 }

@@ -11,15 +11,16 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use livermet_cohort::{Patient, ValidateOptions, validate_cohort};
-use livermet_model::checkpoint::read_json;
-use livermet_model::{Device, Fusion, ModelKind, PreparedPatches, load_model, patient_scores};
+use livermet_io::read_json;
+use livermet_model::{Device, Fusion, PreparedPatches, load_model, patient_scores};
 use serde::{Deserialize, Serialize};
 
 use crate::StudyError;
 use crate::clinical::{CfFit, FeatureTable, Standardisation};
 use crate::prepare::{PrepareSettings, prepare_cohort};
-use crate::run::{ClinicalInput, StudyRun, rows_for};
+use crate::run::StudyRun;
 use crate::settings::ModelName;
+use crate::unit::{ClinicalInput, rows_for};
 
 /// Version of the bundle layout; a bundle of another format is refused.
 pub const BUNDLE_FORMAT: u32 = 2;
@@ -93,7 +94,7 @@ pub fn write_bundle(
         livermet_io::write_json_atomic(&tmp.join("standardisation.json"), standardisation)?;
         livermet_io::write_json_atomic(&tmp.join("prepare.json"), &prepare)?;
         for (m, src) in &run.final_networks {
-            let dst = tmp.join(m.as_str().to_lowercase());
+            let dst = tmp.join(m.slug());
             let copy = |f: &str| {
                 std::fs::create_dir_all(&dst)
                     .and_then(|()| std::fs::copy(src.join(f), dst.join(f)))
@@ -106,7 +107,7 @@ pub fn write_bundle(
             copy("model.bpk")?;
         }
         if let Some(cf) = &run.final_offset_cf {
-            let dir = tmp.join(ModelName::Combined.as_str().to_lowercase());
+            let dir = tmp.join(ModelName::Combined.slug());
             livermet_io::write_json_atomic(&dir.join(OFFSET_CF_FILE), cf)?;
         }
         Ok(())
@@ -159,9 +160,7 @@ impl Bundle {
         } else {
             None
         };
-        let offset_cf_path = dir
-            .join(ModelName::Combined.as_str().to_lowercase())
-            .join(OFFSET_CF_FILE);
+        let offset_cf_path = dir.join(ModelName::Combined.slug()).join(OFFSET_CF_FILE);
         let offset_cf = if offset_cf_path.exists() {
             Some(read_json(&offset_cf_path)?)
         } else {
@@ -251,15 +250,15 @@ pub fn predict_patient(
     }
     let mut predictions = Vec::new();
     for &model in &bundle.card.models {
-        let probability = match model.network() {
-            None => {
+        let probability = match model.is_network() {
+            false => {
                 let cf = bundle.cf.as_ref().ok_or_else(|| StudyError::Bundle {
                     path: bundle.dir.clone(),
                     reason: "cf.json is missing".into(),
                 })?;
                 cf.predict(&FeatureTable::clinical(&[&patient]))[0]
             }
-            Some(kind) => network_probability(bundle, model, kind, &patient, work, device)?,
+            true => network_probability(bundle, model, &patient, work, device)?,
         };
         let threshold = bundle.card.thresholds.get(&model).copied().unwrap_or(0.5);
         predictions.push(ModelPrediction {
@@ -284,19 +283,17 @@ pub fn predict_patient(
 fn network_probability(
     bundle: &Bundle,
     model: ModelName,
-    kind: ModelKind,
     patient: &Patient,
     work: &Path,
     device: &Device,
 ) -> Result<f64, StudyError> {
-    let (net, cfg) = load_model(&bundle.dir.join(model.as_str().to_lowercase()), device)?;
-    let input = match (kind, cfg.fusion, &bundle.offset_cf) {
-        (ModelKind::Mri, _, _) => ClinicalInput::None,
-        (ModelKind::Combined, Fusion::Paper, _) => {
+    let (net, cfg) = load_model(&bundle.dir.join(model.slug()), device)?;
+    let input = match (model, cfg.fusion, &bundle.offset_cf) {
+        (ModelName::Combined, Fusion::Paper, _) => {
             ClinicalInput::Standardised(&bundle.standardisation)
         }
-        (ModelKind::Combined, Fusion::Offset, Some(cf)) => ClinicalInput::CfOffset(cf),
-        (ModelKind::Combined, Fusion::Offset, None) => {
+        (ModelName::Combined, Fusion::Offset, Some(cf)) => ClinicalInput::CfOffset(cf),
+        (ModelName::Combined, Fusion::Offset, None) => {
             return Err(StudyError::Bundle {
                 path: bundle.dir.clone(),
                 reason: format!(
@@ -304,6 +301,7 @@ fn network_probability(
                 ),
             });
         }
+        _ => ClinicalInput::None,
     };
     let rows = rows_for(std::iter::once(patient), input);
     let src = PreparedPatches::load(

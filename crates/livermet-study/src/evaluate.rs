@@ -10,7 +10,8 @@ use livermet_cohort::{CLINICAL_FEATURES, Patient, Sex};
 use livermet_stats::calibration::{Calibration, calibration};
 use livermet_stats::dca::{DecisionCurvePoint, decision_curves, default_thresholds};
 use livermet_stats::logistic::{Coefficient, Design, FitOptions, univariable_fits};
-use livermet_stats::roc::{RocPoint, roc_analysis, roc_curve};
+use livermet_stats::roc::{AucEstimate, RocPoint, roc_analysis, roc_curve};
+use livermet_stats::roc_report::NamedComparison;
 use livermet_stats::table1::{Table1, Variable, VariableKind, table1};
 use livermet_stats::thresholds::{ThresholdMetrics, ThresholdRule, threshold_metrics};
 use serde::Serialize;
@@ -33,18 +34,11 @@ const CALIBRATION_BINS: usize = 10;
 /// One model in one cohort.
 #[derive(Debug, Clone, Serialize)]
 pub struct ModelEvaluation {
-    pub auc: f64,
-    pub ci_low: Option<f64>,
-    pub ci_high: Option<f64>,
-    pub se: Option<f64>,
-    /// The median score of this cohort, the paper's threshold.
-    pub threshold: f64,
-    pub accuracy: Option<f64>,
-    pub sensitivity: Option<f64>,
-    pub specificity: Option<f64>,
-    pub ppv: Option<f64>,
-    pub npv: Option<f64>,
-    /// The 2x2 table and each proportion with its count and Clopper-Pearson CI.
+    /// AUC with its DeLong SE and 95% CI (flattened: `auc`, `se`, `ci_low`, ...).
+    #[serde(flatten)]
+    pub estimate: AucEstimate,
+    /// At the median score of this cohort (the paper's threshold): the 2x2 table and ACC, SEN,
+    /// SPE, PPV and NPV, each with its count and Clopper-Pearson CI.
     pub threshold_metrics: ThresholdMetrics,
     pub roc: Vec<RocPoint>,
     /// `None` when the scores cannot be assessed (e.g. fewer than 3 distinct risks).
@@ -54,18 +48,7 @@ pub struct ModelEvaluation {
 }
 
 /// A paired DeLong test of model `a` against model `b`.
-#[derive(Debug, Clone, Serialize)]
-pub struct Comparison {
-    pub a: ModelName,
-    pub b: ModelName,
-    pub auc_a: f64,
-    pub auc_b: f64,
-    pub auc_diff: f64,
-    pub z: Option<f64>,
-    pub p: Option<f64>,
-    pub ci_low: f64,
-    pub ci_high: f64,
-}
+pub type Comparison = NamedComparison<ModelName>;
 
 /// Univariable logistic regression of "DL score high" (at or above the cohort's median) on one
 /// clinical characteristic.
@@ -104,7 +87,6 @@ pub fn evaluate_cohort(
     let mut evaluated = BTreeMap::new();
     for (k, m) in models.iter().enumerate() {
         let s = columns[k];
-        let est = &roc.estimates[k];
         let t = threshold_metrics(s, y, ThresholdRule::Median)?;
         let (calibration, note) = match calibration(
             s,
@@ -119,16 +101,7 @@ pub fn evaluate_cohort(
         evaluated.insert(
             *m,
             ModelEvaluation {
-                auc: est.auc,
-                ci_low: est.ci_low,
-                ci_high: est.ci_high,
-                se: est.se,
-                threshold: t.threshold,
-                accuracy: t.accuracy.estimate,
-                sensitivity: t.sensitivity.estimate,
-                specificity: t.specificity.estimate,
-                ppv: t.ppv.estimate,
-                npv: t.npv.estimate,
+                estimate: roc.estimates[k].clone(),
                 roc: roc_curve(s, y)?,
                 threshold_metrics: t,
                 calibration,
@@ -145,17 +118,10 @@ pub fn evaluate_cohort(
             ) else {
                 continue;
             };
-            let c = fit.delong_test(ia, ib)?;
             comparisons.push(Comparison {
                 a,
                 b,
-                auc_a: c.auc_a,
-                auc_b: c.auc_b,
-                auc_diff: c.auc_diff,
-                z: c.z,
-                p: c.p,
-                ci_low: c.ci_low,
-                ci_high: c.ci_high,
+                test: fit.delong_test(ia, ib)?,
             });
         }
     }

@@ -17,10 +17,12 @@ pub mod results;
 pub mod run;
 pub mod scores;
 pub mod settings;
+pub mod unit;
 
 pub use error::StudyError;
 pub use prepare::{PrepareReport, PrepareSettings, PreparedPatient, prepare_cohort, prepared_dir};
 pub use prepare_patient::lowest_b_frame;
-pub use run::{Observer, Quiet, StudyRun, run_study};
+pub use run::{Observer, Quiet, StudyRun, rerun_unit, run_study};
 pub use scores::CohortScores;
 pub use settings::{ModelName, StudySettings};
+pub use unit::{Unit, UnitId, UnitRecord, fit_unit};

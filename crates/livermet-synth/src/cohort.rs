@@ -1,7 +1,6 @@
 //! A whole synthetic cohort on disk: `primary.csv`, `external.csv`, `truth.json` and the images,
 //! patients made in parallel (rayon) and identical for a seed whatever the thread count.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use livermet_cohort::CohortRecord;
@@ -231,11 +230,7 @@ pub fn synthesise(
         patients: made.into_iter().map(|(_, t)| t).collect(),
     };
     let truth_path = out.join("truth.json");
-    let json = serde_json::to_vec_pretty(&truth).map_err(|source| SynthError::Json {
-        path: truth_path.clone(),
-        source,
-    })?;
-    write_atomic(&truth_path, &json)?;
+    livermet_io::write_json_atomic(&truth_path, &truth)?;
     Ok(SynthSummary {
         centres,
         truth: truth_path,
@@ -284,22 +279,5 @@ fn write_csv(path: &Path, rows: &[&CohortRecord]) -> Result<(), SynthError> {
         path: path.to_path_buf(),
         source: e.into_error(),
     })?;
-    write_atomic(path, &bytes)
-}
-
-/// Write to a temporary name in the same folder, then rename over `path`.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), SynthError> {
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let tmp = path.with_file_name(format!(".{name}.tmp{}", std::process::id()));
-    let err = |source| SynthError::Write {
-        path: path.to_path_buf(),
-        source,
-    };
-    let mut f = std::fs::File::create(&tmp).map_err(err)?;
-    f.write_all(bytes).and_then(|_| f.sync_all()).map_err(err)?;
-    drop(f);
-    std::fs::rename(&tmp, path).map_err(err)
+    livermet_io::write_bytes_atomic(path, &bytes).map_err(SynthError::from)
 }

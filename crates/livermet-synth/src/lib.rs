@@ -24,7 +24,24 @@ pub mod truth;
 pub mod tumour;
 mod write;
 
+use std::path::Path;
+
 pub use cohort::{Centre, CentreSummary, SynthSettings, SynthSummary, plan, synthesise};
 pub use error::SynthError;
 pub use scanner::Size;
 pub use truth::Truth;
+
+/// Total size of the files under `dir`, bytes (the cohort's size on disk, for the summary).
+pub fn disk_usage(dir: &Path) -> std::io::Result<u64> {
+    let mut total = 0;
+    for entry in std::fs::read_dir(dir)? {
+        let entry = entry?;
+        let meta = entry.metadata()?;
+        total += if meta.is_dir() {
+            disk_usage(&entry.path())?
+        } else {
+            meta.len()
+        };
+    }
+    Ok(total)
+}

@@ -120,23 +120,25 @@ fn study_report_bundle_and_predict_agree() {
     assert_eq!(rows.len(), 6, "3 models x 2 cohorts");
     for r in &rows {
         let m = &results["cohorts"][&r[col(&h, "cohort")]]["models"][&r[col(&h, "model")]];
-        for key in [
-            "auc",
-            "ci_low",
-            "ci_high",
-            "accuracy",
-            "sensitivity",
-            "specificity",
-            "ppv",
-            "npv",
-        ] {
+        let t = &m["threshold_metrics"];
+        let at_median = ["accuracy", "sensitivity", "specificity", "ppv", "npv"]
+            .map(|k| (k, &t[k]["estimate"]));
+        for (key, value) in [
+            ("auc", &m["auc"]),
+            ("ci_low", &m["ci_low"]),
+            ("ci_high", &m["ci_high"]),
+            ("threshold", &t["threshold"]),
+        ]
+        .into_iter()
+        .chain(at_median)
+        {
             let cell = &r[col(&h, key)];
             if cell.is_empty() {
-                assert!(m[key].is_null(), "{key} of {r:?}");
+                assert!(value.is_null(), "{key} of {r:?}");
             } else {
                 assert_eq!(
                     cell.parse::<f64>().unwrap(),
-                    m[key].as_f64().unwrap(),
+                    value.as_f64().unwrap(),
                     "{key} of {r:?}"
                 );
             }
@@ -267,6 +269,35 @@ fn study_report_bundle_and_predict_agree() {
         }
     }
     assert!(text.contains("limit"), "{text}");
+    // `train --study --unit` re-runs a unit of the study and writes its scores bit for bit.
+    for unit in ["fold0-mri", "fold1-combined"] {
+        let rerun = format!("rerun-{unit}");
+        let o = run_in(
+            d,
+            &["train", "--study", "out", "--unit", unit, "--out", &rerun],
+        );
+        assert!(o.status.success(), "{}", stderr(&o));
+        assert!(stdout(&o).contains(unit), "{}", stdout(&o));
+        let again = json(&d.join(&rerun).join("scores.json"));
+        let study = json(&out.join("work").join(unit).join("scores.json"));
+        assert_eq!(again["scores"], study["scores"], "{unit}");
+        assert_eq!(again["train_patients"], study["train_patients"], "{unit}");
+        assert_eq!(again["standardisation"], study["standardisation"], "{unit}");
+    }
+    let o = run_in(
+        d,
+        &[
+            "train",
+            "--study",
+            "out",
+            "--unit",
+            "fold9-mri",
+            "--out",
+            "x",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("out of range"), "{}", stderr(&o));
 
     // The page in a real browser: no errors, every figure decoded.
     let check = livermet_report::check_in_browser(&out.join("report.html")).unwrap();

@@ -1,15 +1,17 @@
-//! `livermet stats ...`: one file per subcommand; `data.rs` reads the CSV they share.
+//! `livermet stats ...`: one file per subcommand; all read a CSV as `livermet_stats::table::Table`.
 
 pub mod calibration;
-pub mod data;
 pub mod dca;
 pub mod logistic;
 pub mod roc;
 pub mod table1;
 
+use std::path::Path;
 use std::process::ExitCode;
 
 use clap::Subcommand;
+use livermet_stats::table::{Scored, Table};
+use serde::Serialize;
 
 #[derive(Subcommand, Debug)]
 pub enum StatsCommand {
@@ -32,5 +34,46 @@ pub fn run(cmd: StatsCommand) -> anyhow::Result<ExitCode> {
         StatsCommand::Roc(a) => roc::run(a),
         StatsCommand::Dca(a) => dca::run(a),
         StatsCommand::Table1(a) => table1::run(a),
+    }
+}
+
+/// Prints a library result as `--json`: its own fields, then how many CSV rows were dropped
+/// for a missing value.
+pub fn print_json<T: Serialize>(result: &T, dropped_rows: usize) -> anyhow::Result<()> {
+    #[derive(Serialize)]
+    struct WithDropped<'a, T> {
+        #[serde(flatten)]
+        result: &'a T,
+        dropped_rows: usize,
+    }
+    let out = WithDropped {
+        result,
+        dropped_rows,
+    };
+    println!("{}", serde_json::to_string_pretty(&out)?);
+    Ok(())
+}
+
+/// The outcome and the score columns `names` of the rows with every score; the dropped rows
+/// are noted on stderr.
+pub fn read_scored(path: &Path, outcome: &str, names: &[String]) -> anyhow::Result<Scored> {
+    let scored = Table::read(path)?.scored(outcome, names)?;
+    note_dropped(
+        scored.dropped,
+        scored.outcomes.len(),
+        path,
+        &names.join(", "),
+    );
+    Ok(scored)
+}
+
+/// "note: 2 of 7 rows of FILE dropped: a value of WHAT is missing".
+pub fn note_dropped(dropped: usize, kept: usize, path: &Path, what: &str) {
+    if dropped > 0 {
+        eprintln!(
+            "note: {dropped} of {} rows of {} dropped: a value of {what} is missing",
+            dropped + kept,
+            path.display()
+        );
     }
 }
