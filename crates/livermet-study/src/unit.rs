@@ -10,7 +10,7 @@
 
 use std::path::Path;
 
-use livermet_cohort::{FoldAssignment, Patient};
+use livermet_cohort::{CLINICAL_FEATURES, FoldAssignment, Patient};
 use livermet_io::{read_json, write_bytes_atomic, write_json_atomic};
 use livermet_model::{
     Device, EpochLog, ModelName, NetConfig, PatchSource, PatientRow, PreparedPatches, TrainConfig,
@@ -247,7 +247,16 @@ pub fn fit_unit(
     obs: &dyn Observer,
 ) -> Result<UnitRecord, StudyError> {
     let done = dir.join(UNIT_SCORES);
+    let configs = |n_clinical| {
+        let net = settings.net(unit.model, n_clinical);
+        (net, settings.train().with_seed(unit.seed))
+    };
     if done.exists() {
+        // A finished network must still be the one these settings describe.
+        if unit.model.is_network() && has_checkpoint(dir) {
+            let (net, cfg) = configs(CLINICAL_FEATURES.len());
+            Trainer::checkpoint_state(&dir.join("checkpoint"), &net, &cfg)?;
+        }
         return Ok(read_json(&done)?);
     }
     std::fs::create_dir_all(dir).map_err(|e| StudyError::file(dir, e))?;
@@ -288,8 +297,7 @@ pub fn fit_unit(
         Some((set, cohort)) if unit.monitor => select(set, *cohort)?,
         _ => None,
     };
-    let net = settings.net(unit.model, std.features.len());
-    let cfg = settings.train().with_seed(unit.seed);
+    let (net, cfg) = configs(std.features.len());
     let trainer = start_or_resume(dir, &net, &cfg, device)?;
     let trainer = train_epochs(
         &unit.name,
