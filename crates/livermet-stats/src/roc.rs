@@ -8,7 +8,8 @@ use serde::Serialize;
 use crate::StatsError;
 use crate::delong::{DelongFit, delong};
 
-/// The normal quantile used for 95% intervals: 1.96, as in the issue and the paper's software.
+/// The normal quantile used for 95% intervals: 1.96, the rounded 97.5% point that clinical
+/// papers and their software print (docs/DESIGN.md, "The protocol", metrics).
 pub const Z95: f64 = 1.96;
 
 /// Check one score vector against the outcomes: one score per subject, none NaN.
