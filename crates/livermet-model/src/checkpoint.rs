@@ -87,14 +87,13 @@ impl Trainer {
         Ok(())
     }
 
-    /// Continues the run checkpointed in `dir`. `net` and `config` must be the settings it was
-    /// started with; anything else is a [`ModelError::ConfigMismatch`].
-    pub fn resume(
+    /// The state of the checkpoint in `dir`, which must have been made with `net` and `config`;
+    /// anything else is a [`ModelError::ConfigMismatch`] saying what differs.
+    pub fn checkpoint_state(
         dir: &Path,
         net: &NetConfig,
         config: &TrainConfig,
-        device: &burn::tensor::Device,
-    ) -> Result<Self> {
+    ) -> Result<CheckpointState> {
         let state_path = dir.join(STATE_FILE);
         if !state_path.exists() {
             return Err(ModelError::NoCheckpoint(dir.to_path_buf()));
@@ -115,6 +114,18 @@ impl Trainer {
                 detail,
             });
         }
+        Ok(state)
+    }
+
+    /// Continues the run checkpointed in `dir`. `net` and `config` must be the settings it was
+    /// started with; anything else is a [`ModelError::ConfigMismatch`].
+    pub fn resume(
+        dir: &Path,
+        net: &NetConfig,
+        config: &TrainConfig,
+        device: &burn::tensor::Device,
+    ) -> Result<Self> {
+        let state = Trainer::checkpoint_state(dir, net, config)?;
         let device = device.clone().autodiff();
         let model = load_weights(net, &dir.join(&state.weights), &device)?;
         let opath = dir.join(&state.optimiser);

@@ -1,4 +1,4 @@
-//! The network's hyper-parameters (DESIGN.md, "network" and "clinical fusion" rows).
+//! The network's hyper-parameters (docs/DESIGN.md, "network" and "clinical fusion" rows).
 
 use burn::config::Config;
 
@@ -8,7 +8,7 @@ use crate::model_name::ModelName;
 /// Hyper-parameters of the paper's 2D ResNet, saved as JSON beside every set of weights so a
 /// checkpoint can only be loaded into the network it was made for.
 ///
-/// Defaults are DESIGN.md's: 5 input channels (T2WI, T1WI, T1CE, DWI, ADC), 112x112 patches,
+/// Defaults are docs/DESIGN.md's: 5 input channels (T2WI, T1WI, T1CE, DWI, ADC), 112x112 patches,
 /// widths 32,32,64,64,128,128, leaky ReLU slope 0.2, dropout 0.5. `n_clinical = 0` is the MRI
 /// model; `n_clinical > 0` is the Combined model, whose clinical vector goes through
 /// `Linear(n_clinical, clinical_units)` + leaky ReLU and is concatenated with the pooled image

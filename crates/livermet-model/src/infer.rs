@@ -1,5 +1,5 @@
 //! Inference without autodiff on any device, batched over a cohort; the patient score is the
-//! mean of its slice probabilities (DESIGN.md "patient score" row).
+//! mean of its slice probabilities (docs/DESIGN.md "patient score" row).
 
 use std::path::Path;
 

@@ -1,4 +1,4 @@
-//! The paper's 2D ResNet (Methods, "Deep learning models"; DESIGN.md "network" row):
+//! The paper's 2D ResNet (Methods, "Deep learning models"; docs/DESIGN.md "network" row):
 //! 7x7 conv stride 2, six residual blocks of two 3x3 convs with batch norm and a skip each,
 //! leaky ReLU 0.2, global average pooling, dropout, a 2-way classifier; the Combined model
 //! concatenates a fully connected clinical branch before the classifier ([`Fusion::Paper`]) or
@@ -143,7 +143,7 @@ impl NetConfig {
         let mut blocks = Vec::with_capacity(w.len());
         let mut c_in = w[0];
         for &c_out in w {
-            // Stride 2 where the width changes (DESIGN.md), as in ResNet-18's stages.
+            // Stride 2 where the width changes (docs/DESIGN.md), as in ResNet-18's stages.
             let stride = if c_out != c_in { 2 } else { 1 };
             blocks.push(ResBlock::new(c_in, c_out, stride, slope, device));
             c_in = c_out;

@@ -1,4 +1,4 @@
-//! The two protocols of DESIGN.md: `paper` (the paper's settings, a GPU job) and `quick` (the
+//! The two protocols of docs/DESIGN.md: `paper` (the paper's settings, a GPU job) and `quick` (the
 //! same code path sized for a 2-core CPU: narrower network, fewer epochs and augmented copies,
 //! and a learning rate raised to match the shorter run).
 

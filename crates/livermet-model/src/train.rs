@@ -21,7 +21,7 @@ use crate::infer::patient_scores;
 use crate::net::Net;
 use crate::objective::{cross_entropy, learning_rate, weight_penalty};
 
-/// Training settings (DESIGN.md "training" row; paper: Adam 5e-6, decay 0.1, batch 32,
+/// Training settings (docs/DESIGN.md "training" row; paper: Adam 5e-6, decay 0.1, batch 32,
 /// 100 epochs).
 #[derive(Config, Debug, PartialEq)]
 pub struct TrainConfig {

@@ -1,5 +1,5 @@
 //! livermet-report: the figures and the self-contained HTML page of the study report (see
-//! DESIGN.md, Layout and Files).
+//! docs/DESIGN.md, Layout and Files).
 //!
 //! - [`figures`]: the study's figures as standalone SVG strings — ROC curves (the paper's
 //!   Figure 3), decision curves (Figure 4), calibration curves, and the grid of representative

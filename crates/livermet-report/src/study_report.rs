@@ -1,4 +1,4 @@
-//! The study report in `OUT/` (DESIGN.md, "Files"): `results.json` (every number), CSV tables,
+//! The study report in `OUT/` (docs/DESIGN.md, "Files"): `results.json` (every number), CSV tables,
 //! figures as SVG and PNG under `figures/`, and `report.html` (one self-contained page).
 
 use std::path::{Path, PathBuf};

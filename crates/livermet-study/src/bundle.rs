@@ -1,4 +1,4 @@
-//! The model bundle (`OUT/model/`, DESIGN.md "Files") and `predict` for one new patient.
+//! The model bundle (`OUT/model/`, docs/DESIGN.md "Files") and `predict` for one new patient.
 //!
 //! The bundle holds what scoring a new patient needs and nothing about the training patients
 //! beyond summary numbers: `card.json` (format, version, training cohort size and prevalence,

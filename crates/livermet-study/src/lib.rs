@@ -1,4 +1,4 @@
-//! livermet-study: the protocol (DESIGN.md, "Data flow"): `prepare` (ADC, registration,
+//! livermet-study: the protocol (docs/DESIGN.md, "Data flow"): `prepare` (ADC, registration,
 //! resampling, normalisation, slices and patches, cached on disk per patient), the study
 //! (folds; CF, MRI and Combined models fitted inside each fold; external validation), its
 //! evaluation, the model bundle and `predict` for one patient.

@@ -1,4 +1,4 @@
-//! `livermet study`: the whole protocol on a primary and an external cohort (DESIGN.md, "Data
+//! `livermet study`: the whole protocol on a primary and an external cohort (docs/DESIGN.md, "Data
 //! flow"). Validate both cohorts, prepare them (cached), assign stratified patient-level folds,
 //! fit CF, MRI and Combined inside each fold (everything fitted — CF selection, the clinical
 //! standardisation, the networks — sees the training patients only), pool the out-of-fold

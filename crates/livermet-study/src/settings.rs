@@ -1,4 +1,4 @@
-//! `STUDY.toml`: what a study runs on and how (DESIGN.md, "The protocol"). Every key is
+//! `STUDY.toml`: what a study runs on and how (docs/DESIGN.md, "The protocol"). Every key is
 //! checked: an unknown key is an error (a typo must not silently fall back to a default).
 //!
 //! ```toml

@@ -10,7 +10,7 @@
 
 use std::path::Path;
 
-use livermet_cohort::{FoldAssignment, Patient};
+use livermet_cohort::{CLINICAL_FEATURES, FoldAssignment, Patient};
 use livermet_io::{read_json, write_bytes_atomic, write_json_atomic};
 use livermet_model::{
     Device, EpochLog, Fusion, ModelName, NetConfig, PatchSource, PatientRow, PreparedPatches,
@@ -251,7 +251,18 @@ pub fn fit_unit(
     obs: &dyn Observer,
 ) -> Result<UnitRecord, StudyError> {
     let done = dir.join(UNIT_SCORES);
+    // `candidates`: the clinical values standardised for the network (paper fusion); offset
+    // fusion feeds the one CF linear predictor instead (`combined_inputs`).
+    let configs = |candidates| {
+        let net = settings.net(unit.model, settings.combined_inputs(candidates));
+        (net, settings.train().with_seed(unit.seed))
+    };
     if done.exists() {
+        // A finished network must still be the one these settings describe.
+        if unit.model.is_network() && has_checkpoint(dir) {
+            let (net, cfg) = configs(CLINICAL_FEATURES.len());
+            Trainer::checkpoint_state(&dir.join("checkpoint"), &net, &cfg)?;
+        }
         return Ok(read_json(&done)?);
     }
     std::fs::create_dir_all(dir).map_err(|e| StudyError::file(dir, e))?;
@@ -304,8 +315,7 @@ pub fn fit_unit(
         Some((set, cohort)) if unit.monitor => select(set, *cohort)?,
         _ => None,
     };
-    let net = settings.net(unit.model, settings.combined_inputs(std.features.len()));
-    let cfg = settings.train().with_seed(unit.seed);
+    let (net, cfg) = configs(std.features.len());
     let trainer = start_or_resume(dir, &net, &cfg, device)?;
     let trainer = train_epochs(
         &unit.name,

@@ -1,5 +1,5 @@
 //! Clinical values drawn per class from the paper's Table 1 (primary centre) and Table 2
-//! (external centre), as DESIGN.md "Reading the paper's tables" reads them (104 non-SLM and 72
+//! (external centre), as docs/DESIGN.md "Reading the paper's tables" reads them (104 non-SLM and 72
 //! SLM in the primary cohort; 21 and 10 in the external one).
 //!
 //! Within a class the five values are drawn independently; the class difference in their rates

@@ -1,4 +1,4 @@
-//! livermet-synth: the synthetic two-centre cohort of DESIGN.md "The synthetic cohort".
+//! livermet-synth: the synthetic two-centre cohort of docs/DESIGN.md "The synthetic cohort".
 //!
 //! - [`clinical`]: clinical values drawn per class from the paper's Tables 1 and 2.
 //! - [`phantom`]: the continuous pelvic phantom; [`tumour`]: its irregular rectal tumour and

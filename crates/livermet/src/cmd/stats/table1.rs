@@ -13,7 +13,7 @@ use livermet_stats::table1::{Table1Options, Variable, VariableKind, table1_with}
 
 use livermet_stats::table::Table;
 
-/// Columns of the cohort CSV that are never Table 1 variables by default (DESIGN.md: the
+/// Columns of the cohort CSV that are never Table 1 variables by default (docs/DESIGN.md: the
 /// identifier and the image paths).
 const NOT_VARIABLES: [&str; 7] = ["patient_id", "t2", "t1", "t1ce", "dwi", "adc", "roi"];
 
