@@ -18,5 +18,6 @@ pub mod roc;
 pub mod stepwise;
 pub mod table1;
 pub mod thresholds;
+pub mod validation;
 
 pub use error::StatsError;
