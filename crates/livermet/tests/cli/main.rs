@@ -6,6 +6,7 @@ mod image_adc;
 mod image_info;
 mod image_register;
 mod stats_logistic;
+mod stats_nri;
 mod stats_roc;
 mod stats_table1;
 mod study;

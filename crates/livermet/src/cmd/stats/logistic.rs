@@ -58,35 +58,51 @@ pub struct Args {
 }
 
 /// The design and outcome of the complete rows, and how many rows were dropped.
-struct Data {
-    design: Design,
-    y: Vec<bool>,
-    predictors: Vec<String>,
-    dropped: usize,
+pub(super) struct Data {
+    pub design: Design,
+    pub y: Vec<bool>,
+    pub predictors: Vec<String>,
+    pub dropped: usize,
 }
 
 fn read_data(args: &Args) -> anyhow::Result<Data> {
-    let table = Table::read(&args.data)?;
-    let oc = table.column(&args.outcome)?;
+    read_design(
+        &args.data,
+        &args.outcome,
+        &args.predictors,
+        &args.categorical,
+    )
+}
+
+/// The design of `predictors` (every column but the outcome when empty; `categorical` as NAME
+/// or NAME:REFERENCE) and the outcome, on the rows where every predictor is present.
+pub(super) fn read_design(
+    data: &std::path::Path,
+    outcome: &str,
+    predictors: &[String],
+    categorical_specs: &[String],
+) -> anyhow::Result<Data> {
+    let table = Table::read(data)?;
+    let oc = table.column(outcome)?;
     table.require_outcome(oc)?;
-    let predictors: Vec<String> = if args.predictors.is_empty() {
+    let predictors: Vec<String> = if predictors.is_empty() {
         table
             .headers
             .iter()
-            .filter(|h| **h != args.outcome)
+            .filter(|h| **h != outcome)
             .cloned()
             .collect()
     } else {
-        args.predictors.clone()
+        predictors.to_vec()
     };
     if predictors.is_empty() {
         bail!(
             "{}: no predictor columns besides the outcome",
-            args.data.display()
+            data.display()
         );
     }
     let mut categorical = Vec::new();
-    for spec in &args.categorical {
+    for spec in categorical_specs {
         let (name, reference) = match spec.split_once(':') {
             Some((n, r)) => (n, Some(r)),
             None => (spec.as_str(), None),
@@ -109,13 +125,13 @@ fn read_data(args: &Args) -> anyhow::Result<Data> {
         eprintln!(
             "note: {dropped} of {} rows of {} dropped: a predictor value is missing",
             table.rows.len(),
-            args.data.display()
+            data.display()
         );
     }
     let y = table.outcome(oc, &rows)?;
     let mut design = Design::new(rows.len());
     for (p, &c) in predictors.iter().zip(&cols) {
-        let what = || format!("{}: predictor `{p}`", args.data.display());
+        let what = || format!("{}: predictor `{p}`", data.display());
         if let Some((_, reference)) = categorical.iter().find(|(n, _)| n == p) {
             let levels: Vec<&str> = rows.iter().map(|&r| table.rows[r][c].as_str()).collect();
             design
