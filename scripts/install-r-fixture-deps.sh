@@ -18,29 +18,9 @@ if have_all; then
     echo "install-r-fixture-deps: R and its packages already installed"
     exit 0
 fi
-if ! command -v apt-get >/dev/null 2>&1; then
-    echo "install-r-fixture-deps: no apt-get; install R with Hmisc, rms, pROC, jsonlite and MASS yourself" >&2
-    exit 1
-fi
-SUDO=()
-if [[ "$(id -u)" -ne 0 ]]; then
-    if command -v sudo >/dev/null 2>&1; then
-        SUDO=(sudo)
-    else
-        echo "install-r-fixture-deps: not root and no sudo; run: apt-get install -y --no-install-recommends ${PACKAGES[*]}" >&2
-        exit 1
-    fi
-fi
-install() {
-    "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive \
-        apt-get install -y --no-install-recommends "${PACKAGES[@]}"
-}
-echo "install-r-fixture-deps: installing ${PACKAGES[*]} with apt-get"
-if ! install; then
-    echo "install-r-fixture-deps: install failed; updating the package lists and trying again"
-    "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update
-    install
-fi
+# shellcheck source=scripts/apt-install.sh
+source "$(dirname "$0")/apt-install.sh"
+apt_install install-r-fixture-deps "${PACKAGES[@]}"
 have_all || {
     echo "install-r-fixture-deps: packages installed but an R package does not load" >&2
     exit 1

@@ -1,6 +1,9 @@
 //! The Fisher-Freeman-Halton exact test against R's `fisher.test`
 //! (`fixtures/stats/table1/make_fisher_rxc.R`), and its limits.
 
+mod common;
+
+use common::count_table;
 use livermet_stats::StatsError;
 use livermet_stats::hypothesis::{
     fisher_exact, fisher_freeman_halton, fisher_freeman_halton_with_limit,
@@ -12,20 +15,6 @@ const FIXTURE: &str = concat!(
     "/../../fixtures/stats/table1/fisher_rxc.json"
 );
 
-fn table_of(v: &Value) -> Vec<Vec<u64>> {
-    v.as_array()
-        .unwrap()
-        .iter()
-        .map(|r| {
-            r.as_array()
-                .unwrap()
-                .iter()
-                .map(|c| c.as_u64().unwrap())
-                .collect()
-        })
-        .collect()
-}
-
 #[test]
 fn p_values_match_r_fisher_test() {
     let want: Value = serde_json::from_str(&std::fs::read_to_string(FIXTURE).unwrap()).unwrap();
@@ -33,7 +22,7 @@ fn p_values_match_r_fisher_test() {
     let shapes: std::collections::BTreeSet<String> = tables
         .iter()
         .map(|t| {
-            let x = table_of(&t["table"]);
+            let x = count_table(&t["table"]);
             format!("{}x{}", x.len(), x[0].len())
         })
         .collect();
@@ -42,7 +31,7 @@ fn p_values_match_r_fisher_test() {
     }
     for t in tables {
         let name = t["name"].as_str().unwrap();
-        let x = table_of(&t["table"]);
+        let x = count_table(&t["table"]);
         let got = fisher_freeman_halton(&x).unwrap();
         let p = t["p"].as_f64().unwrap();
         assert!(

@@ -1,5 +1,8 @@
 //! NRI and IDI against R's Hmisc::improveProb (`fixtures/stats/reclassification/make_reference.R`).
 
+mod common;
+
+use common::count_table;
 use livermet_stats::bootstrap::Resamples;
 use livermet_stats::calibration::Estimate;
 use livermet_stats::reclassification::{
@@ -84,17 +87,10 @@ fn pair_data(pair: &Value) -> (Vec<bool>, Vec<f64>, Vec<f64>) {
     (y, c.next().unwrap(), c.next().unwrap())
 }
 
-fn table(v: &Value) -> Vec<Vec<usize>> {
-    v.as_array()
-        .unwrap()
-        .iter()
-        .map(|r| {
-            r.as_array()
-                .unwrap()
-                .iter()
-                .map(|c| c.as_u64().unwrap() as usize)
-                .collect()
-        })
+/// Our table of counts in the fixture's integer type.
+fn counts(t: &[Vec<usize>]) -> Vec<Vec<u64>> {
+    t.iter()
+        .map(|r| r.iter().map(|&v| v as u64).collect())
         .collect()
 }
 
@@ -151,15 +147,11 @@ fn nri_and_idi_match_hmisc_improve_prob() {
         let fixed = reclassification(&y, &old, &new, &RiskCut::Common(cuts)).unwrap();
         let c = &fixed.categorical;
         check_nri(&format!("{name} at 0.2, 0.4"), &c.nri, &pair["cuts"]);
+        let tables = &pair["cuts"]["tables"];
+        assert_eq!(counts(&c.events_table), count_table(&tables["events"]));
         assert_eq!(
-            c.events_table,
-            table(&pair["cuts"]["tables"]["events"]),
-            "{name}"
-        );
-        assert_eq!(
-            c.non_events_table,
-            table(&pair["cuts"]["tables"]["non_events"]),
-            "{name}"
+            counts(&c.non_events_table),
+            count_table(&tables["non_events"])
         );
         // The continuous NRI and IDI do not depend on the categories.
         assert_eq!(fixed.continuous, median.continuous);

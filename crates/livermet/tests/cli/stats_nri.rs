@@ -29,23 +29,10 @@ fn close(got: &Value, want: &Value, what: &str) {
 
 #[test]
 fn nri_json_is_the_library_result_and_matches_hmisc() {
-    let data = fixtures().join("reclassification/birthwt_scores.csv");
-    let o = run(&[
-        "stats",
-        "nri",
-        data.to_str().unwrap(),
-        "--outcome",
-        "low",
-        "--old",
-        "p_old",
-        "--new",
+    let o = nri_birthwt(
         "p_new",
-        "--cut",
-        "0.2,0.4",
-        "--bootstrap",
-        "200",
-        "--json",
-    ]);
+        &["--cut", "0.2,0.4", "--bootstrap", "200", "--json"],
+    );
     assert!(o.status.success(), "{}", stderr(&o));
     let got: Value = serde_json::from_str(&stdout(&o)).unwrap();
     let want = &json_of("reclassification/expected.json")["pairs"]["birthwt"];
@@ -74,53 +61,28 @@ fn nri_json_is_the_library_result_and_matches_hmisc() {
     assert!(b["idi"]["ci_low"].as_f64().unwrap() < want["idi"]["estimate"].as_f64().unwrap());
 }
 
+/// `livermet stats nri` on birthwt's two models with `extra` arguments.
+fn nri_birthwt(new: &str, extra: &[&str]) -> std::process::Output {
+    let data = fixtures().join("reclassification/birthwt_scores.csv");
+    let mut args = vec!["stats", "nri", data.to_str().unwrap(), "--outcome", "low"];
+    args.extend(["--old", "p_old", "--new", new]);
+    args.extend(extra);
+    run(&args)
+}
+
 #[test]
 fn nri_text_and_bad_input() {
-    let data = fixtures().join("reclassification/birthwt_scores.csv");
-    let d = data.to_str().unwrap();
-    let o = run(&[
-        "stats",
-        "nri",
-        d,
-        "--outcome",
-        "low",
-        "--old",
-        "p_old",
-        "--new",
-        "p_new",
-    ]);
+    let o = nri_birthwt("p_new", &[]);
     assert!(o.status.success(), "{}", stderr(&o));
     let text = stdout(&o);
     assert!(
         text.contains("Category-free NRI") && text.contains("IDI"),
         "{text}"
     );
-    let o = run(&[
-        "stats",
-        "nri",
-        d,
-        "--outcome",
-        "low",
-        "--old",
-        "p_old",
-        "--new",
-        "nope",
-    ]);
+    let o = nri_birthwt("nope", &[]);
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("no column `nope`"), "{}", stderr(&o));
-    let o = run(&[
-        "stats",
-        "nri",
-        d,
-        "--outcome",
-        "low",
-        "--old",
-        "p_old",
-        "--new",
-        "p_new",
-        "--cut",
-        "0.4,0.2",
-    ]);
+    let o = nri_birthwt("p_new", &["--cut", "0.4,0.2"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("increasing"), "{}", stderr(&o));
 }

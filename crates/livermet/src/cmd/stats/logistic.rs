@@ -24,19 +24,8 @@ use super::data::Table;
     --screen 0.1 --backward --p-remove 0.10 --json"
 )]
 pub struct Args {
-    /// CSV with a header row, one subject per row.
-    pub data: PathBuf,
-    /// The 0/1 outcome column (1 = event); a missing or other value is an error.
-    #[arg(long)]
-    pub outcome: String,
-    /// Predictor columns, comma-separated (default: every column but the outcome). Rows with a
-    /// missing predictor value are dropped and counted.
-    #[arg(long, value_delimiter = ',')]
-    pub predictors: Vec<String>,
-    /// Categorical predictors as NAME or NAME:REFERENCE (comma-separated or repeated); the
-    /// default reference is the first level in sorted order. Coefficients are named NAME[LEVEL].
-    #[arg(long, value_delimiter = ',')]
-    pub categorical: Vec<String>,
+    #[command(flatten)]
+    pub design: DesignArgs,
     /// Backward stepwise elimination by likelihood ratio.
     #[arg(long)]
     pub backward: bool,
@@ -57,6 +46,24 @@ pub struct Args {
     pub json: bool,
 }
 
+/// The data of a logistic model: the CSV, its outcome and its predictors.
+#[derive(clap::Args, Debug)]
+pub struct DesignArgs {
+    /// CSV with a header row, one subject per row.
+    pub data: PathBuf,
+    /// The 0/1 outcome column (1 = event); a missing or other value is an error.
+    #[arg(long)]
+    pub outcome: String,
+    /// Predictor columns, comma-separated (default: every column but the outcome). Rows with a
+    /// missing predictor value are dropped and counted.
+    #[arg(long, value_delimiter = ',')]
+    pub predictors: Vec<String>,
+    /// Categorical predictors as NAME or NAME:REFERENCE (comma-separated or repeated); the
+    /// default reference is the first level in sorted order. Coefficients are named NAME[LEVEL].
+    #[arg(long, value_delimiter = ',')]
+    pub categorical: Vec<String>,
+}
+
 /// The design and outcome of the complete rows, and how many rows were dropped.
 pub(super) struct Data {
     pub design: Design,
@@ -65,23 +72,15 @@ pub(super) struct Data {
     pub dropped: usize,
 }
 
-fn read_data(args: &Args) -> anyhow::Result<Data> {
-    read_design(
-        &args.data,
-        &args.outcome,
-        &args.predictors,
-        &args.categorical,
-    )
-}
-
-/// The design of `predictors` (every column but the outcome when empty; `categorical` as NAME
-/// or NAME:REFERENCE) and the outcome, on the rows where every predictor is present.
-pub(super) fn read_design(
-    data: &std::path::Path,
-    outcome: &str,
-    predictors: &[String],
-    categorical_specs: &[String],
-) -> anyhow::Result<Data> {
+/// The design of the predictors (every column but the outcome when none is named) and the
+/// outcome, on the rows where every predictor is present.
+pub(super) fn read_design(args: &DesignArgs) -> anyhow::Result<Data> {
+    let DesignArgs {
+        data,
+        outcome,
+        predictors,
+        categorical: categorical_specs,
+    } = args;
     let table = Table::read(data)?;
     let oc = table.column(outcome)?;
     table.require_outcome(oc)?;
@@ -89,7 +88,7 @@ pub(super) fn read_design(
         table
             .headers
             .iter()
-            .filter(|h| **h != outcome)
+            .filter(|h| *h != outcome)
             .cloned()
             .collect()
     } else {
@@ -208,12 +207,12 @@ fn analyse(args: &Args, data: &Data) -> anyhow::Result<Outcome> {
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let data = read_data(&args)?;
+    let data = read_design(&args.design)?;
     let out = analyse(&args, &data).with_context(|| {
         format!(
             "{}: logistic model of `{}`",
-            args.data.display(),
-            args.outcome
+            args.design.data.display(),
+            args.design.outcome
         )
     })?;
     if !out.fit.converged {
@@ -268,7 +267,7 @@ fn print_table(args: &Args, out: &Outcome, dropped: usize) {
     let f = &out.fit;
     println!(
         "Logistic regression of `{}`: n = {} ({} events, {} rows dropped), {} in {} iterations",
-        args.outcome,
+        args.design.outcome,
         f.n,
         f.events,
         dropped,

@@ -2,7 +2,6 @@
 //! bootstrap (Harrell's optimism correction, `livermet_stats::validation`): apparent, optimism
 //! and corrected AUC, Somers' Dxy, calibration intercept and slope, Brier score.
 
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context;
@@ -12,7 +11,7 @@ use livermet_stats::stepwise::{CfSelection, FastBackward};
 use livermet_stats::validation::{OptimismRow, OptimismTable, Procedure, bootstrap_validate};
 use serde::Serialize;
 
-use super::logistic::read_design;
+use super::logistic::{DesignArgs, read_design};
 
 /// Bootstrap optimism correction of a model built from CSV columns.
 #[derive(clap::Args, Debug)]
@@ -22,18 +21,9 @@ use super::logistic::read_design;
     --resamples 500 --seed 1 --json"
 )]
 pub struct Args {
-    /// CSV with a header row, one subject per row.
-    pub data: PathBuf,
-    /// The 0/1 outcome column (1 = event); a missing or other value is an error.
-    #[arg(long)]
-    pub outcome: String,
-    /// Candidate predictor columns, comma-separated (default: every column but the outcome).
-    /// Rows with a missing value are dropped and counted.
-    #[arg(long, value_delimiter = ',')]
-    pub predictors: Vec<String>,
-    /// Categorical predictors as NAME or NAME:REFERENCE (comma-separated or repeated).
-    #[arg(long, value_delimiter = ',')]
-    pub categorical: Vec<String>,
+    /// The data; the predictors are the candidates of the procedure.
+    #[command(flatten)]
+    pub design: DesignArgs,
     /// The procedure repeated in every resample: `cf` (the paper's: univariable Wald p < 0.1
     /// screen, backward LR elimination with removal p > 0.10), `fastbw` (rms's validate with
     /// bw = TRUE, rule = "p", sls = 0.1: fast backward elimination on Wald statistics) or
@@ -60,12 +50,7 @@ struct Report<'a> {
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let data = read_design(
-        &args.data,
-        &args.outcome,
-        &args.predictors,
-        &args.categorical,
-    )?;
+    let data = read_design(&args.design)?;
     let procedure = match args.procedure.as_str() {
         "cf" => Procedure::Cf(CfSelection::default()),
         "fastbw" => Procedure::FastBackward {
@@ -83,9 +68,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         bootstrap_validate(&data.design, &data.y, &procedure, &draws).with_context(|| {
             format!(
                 "{}: bootstrap validation of the `{}` procedure for `{}`",
-                args.data.display(),
+                args.design.data.display(),
                 args.procedure,
-                args.outcome
+                args.design.outcome
             )
         })?;
     bar.finish_and_clear();
@@ -105,7 +90,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
 fn print_table(args: &Args, t: &OptimismTable) {
     println!(
         "Bootstrap validation of the `{}` procedure for `{}`: {} of {} resamples used (seed {})",
-        args.procedure, args.outcome, t.used, t.resamples, args.seed
+        args.procedure, args.design.outcome, t.used, t.resamples, args.seed
     );
     println!("Model on all subjects: {}", {
         let m = t.apparent_model.join(", ");
