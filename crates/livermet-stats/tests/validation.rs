@@ -61,6 +61,15 @@ fn resamples(file: &str) -> Resamples {
     )
 }
 
+/// A JSON array of strings.
+fn strings(v: &Value) -> Vec<&str> {
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s.as_str().unwrap())
+        .collect()
+}
+
 fn close(what: &str, got: f64, want: &Value, tol: f64) {
     let w = want.as_f64().unwrap_or_else(|| panic!("{what}: {want}"));
     assert!(
@@ -83,12 +92,7 @@ fn fast_backward_matches_rms_fastbw() {
     let full = fit_logistic(&d, &y, &FitOptions::default()).unwrap();
     let got = fast_backward(&full, &FastBackward::default()).unwrap();
     let deleted: Vec<&str> = got.steps.iter().map(|s| s.removed.as_str()).collect();
-    let want_deleted: Vec<&str> = want["deleted"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|v| v.as_str().unwrap())
-        .collect();
+    let want_deleted = strings(&want["deleted"]);
     assert_eq!(deleted, want_deleted);
     for (k, s) in got.steps.iter().enumerate() {
         let w = |f: &str| &want[f][k];
@@ -101,12 +105,7 @@ fn fast_backward_matches_rms_fastbw() {
     }
     // ui's own p is 0.049 < sls, yet the residual rule removes it (residual p 0.15 > 0.1).
     assert!(got.steps.last().unwrap().p < 0.1);
-    let kept: Vec<&str> = want["kept"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|v| v.as_str().unwrap())
-        .collect();
+    let kept = strings(&want["kept"]);
     assert_eq!(got.kept, kept);
     let approx = want["approximate_coefficients"].as_object().unwrap();
     assert_eq!(got.approximate_coefficients.len(), approx.len());
@@ -188,12 +187,7 @@ fn rms_validate_on_the_same_resamples() {
     let t = bootstrap_validate(&d, &y, &fast_procedure(), &resamples("resamples_rms.csv")).unwrap();
     assert_eq!((t.resamples, t.used), (100, 100));
     assert!(t.failures.is_empty());
-    let apparent: Vec<&str> = want["apparent_model"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|v| v.as_str().unwrap())
-        .collect();
+    let apparent = strings(&want["apparent_model"]);
     assert_eq!(t.apparent_model, apparent);
     let rms = &want["rms"];
     check_row("Dxy", &t.dxy, &rms["dxy"]);
@@ -253,12 +247,7 @@ fn cf_procedure_on_the_same_resamples_matches_r() {
     // Resample 4 has `ht` separating the outcome: excluded before the screen, not a failure.
     assert_eq!(want["with_exclusions"].as_u64(), Some(1));
     assert_eq!((t.used, t.failures.len()), (100, 0));
-    let apparent: Vec<&str> = want["apparent_model"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|v| v.as_str().unwrap())
-        .collect();
+    let apparent = strings(&want["apparent_model"]);
     assert_eq!(t.apparent_model, apparent);
     check_row("Dxy", &t.dxy, &want["dxy"]);
     check_row("intercept", &t.calibration_intercept, &want["intercept"]);
