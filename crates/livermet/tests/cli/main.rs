@@ -7,6 +7,7 @@ mod image_info;
 mod image_register;
 mod patient_ids;
 mod stats_logistic;
+mod stats_nri;
 mod stats_roc;
 mod stats_table1;
 mod study;
