@@ -1,4 +1,4 @@
-//! livermet-image (see DESIGN.md, Layout): the paper's preprocessing as library functions.
+//! livermet-image (see docs/DESIGN.md, Layout): the paper's preprocessing as library functions.
 //!
 //! - [`compute_adc`] / [`highest_b_frame`]: ADC and the DWI channel from a DWI series;
 //! - [`resample()`] ([`BSplineCoefficients`]): onto a reference grid through a transform;

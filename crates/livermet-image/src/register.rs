@@ -48,6 +48,22 @@ pub enum Initialisation {
     Header,
 }
 
+impl std::str::FromStr for Initialisation {
+    type Err = String;
+
+    /// `geometry`, `moments` or `header` (as serialised and on the command line).
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "geometry" => Ok(Initialisation::Geometry),
+            "moments" => Ok(Initialisation::Moments),
+            "header" => Ok(Initialisation::Header),
+            _ => Err(format!(
+                "`{s}` is not an initialisation; use geometry, moments or header"
+            )),
+        }
+    }
+}
+
 /// Registration settings; the defaults are the ones `prepare` uses.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default)]

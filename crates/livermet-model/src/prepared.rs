@@ -158,7 +158,7 @@ fn load_patient(
             manifest_path.display()
         )));
     }
-    let manifest: PatchManifest = crate::checkpoint::read_json(&manifest_path)?;
+    let manifest: PatchManifest = livermet_io::read_json(&manifest_path)?;
     if manifest.patient_id != *id {
         return Err(src(format!(
             "{} belongs to patient {}",

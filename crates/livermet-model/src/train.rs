@@ -14,7 +14,6 @@ use rand::{RngCore, SeedableRng, seq::SliceRandom};
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
-use crate::auc::auc;
 use crate::config::NetConfig;
 use crate::data::{PatchSource, check_source};
 use crate::error::ModelError;
@@ -22,7 +21,7 @@ use crate::infer::patient_scores;
 use crate::net::Net;
 use crate::objective::{cross_entropy, learning_rate, weight_penalty};
 
-/// Training settings (DESIGN.md "training" row; paper: Adam 5e-6, decay 0.1, batch 32,
+/// Training settings (docs/DESIGN.md "training" row; paper: Adam 5e-6, decay 0.1, batch 32,
 /// 100 epochs).
 #[derive(Config, Debug, PartialEq)]
 pub struct TrainConfig {
@@ -187,8 +186,9 @@ impl Trainer {
         let val_auc = match validation {
             Some(v) => {
                 let scores = patient_scores(&self.model(), &self.net, v, self.config.batch_size)?;
-                let labels: Vec<u8> = v.patients().iter().map(|p| p.label).collect();
-                auc(&scores, &labels)
+                let labels: Vec<bool> = v.patients().iter().map(|p| p.label == 1).collect();
+                // Undefined (None) with one class only.
+                livermet_stats::roc::auc(&scores, &labels).ok()
             }
             None => None,
         };

@@ -1,27 +1,32 @@
-//! The model bundle (`OUT/model/`, DESIGN.md "Files") and `predict` for one new patient.
+//! The model bundle (`OUT/model/`, docs/DESIGN.md "Files") and `predict` for one new patient.
 //!
 //! The bundle holds what scoring a new patient needs and nothing about the training patients
 //! beyond summary numbers: `card.json` (format, version, training cohort size and prevalence,
 //! validation results, risk thresholds), `cf.json` (the final CF model), `standardisation.json`
 //! (the clinical vector's training mean and SD), `prepare.json` (preprocessing settings) and one
-//! folder per network (`mri/`, `combined/`: `net.json` + weights).
+//! folder per network (`mri/`, `combined/`: `net.json` + weights; with offset fusion
+//! `combined/offset_cf.json` too, the CF model whose linear predictor the network takes).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use livermet_cohort::{Patient, ValidateOptions, validate_cohort};
-use livermet_model::checkpoint::read_json;
-use livermet_model::{Device, ModelKind, PreparedPatches, load_model, patient_scores};
+use livermet_io::read_json;
+use livermet_model::{Device, Fusion, PreparedPatches, load_model, patient_scores};
 use serde::{Deserialize, Serialize};
 
 use crate::StudyError;
 use crate::clinical::{CfFit, FeatureTable, Standardisation};
 use crate::prepare::{PrepareSettings, prepare_cohort};
-use crate::run::{StudyRun, rows_for};
+use crate::run::StudyRun;
 use crate::settings::ModelName;
+use crate::unit::{ClinicalInput, rows_for};
 
 /// Version of the bundle layout; a bundle of another format is refused.
-pub const BUNDLE_FORMAT: u32 = 1;
+pub const BUNDLE_FORMAT: u32 = 2;
+
+/// The offset-fusion CF model beside the Combined network's weights.
+const OFFSET_CF_FILE: &str = "offset_cf.json";
 
 /// A model's validation summary on the card.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -89,7 +94,7 @@ pub fn write_bundle(
         livermet_io::write_json_atomic(&tmp.join("standardisation.json"), standardisation)?;
         livermet_io::write_json_atomic(&tmp.join("prepare.json"), &prepare)?;
         for (m, src) in &run.final_networks {
-            let dst = tmp.join(m.as_str().to_lowercase());
+            let dst = tmp.join(m.slug());
             let copy = |f: &str| {
                 std::fs::create_dir_all(&dst)
                     .and_then(|()| std::fs::copy(src.join(f), dst.join(f)))
@@ -100,6 +105,10 @@ pub fn write_bundle(
             };
             copy("net.json")?;
             copy("model.bpk")?;
+        }
+        if let Some(cf) = &run.final_offset_cf {
+            let dir = tmp.join(ModelName::Combined.slug());
+            livermet_io::write_json_atomic(&dir.join(OFFSET_CF_FILE), cf)?;
         }
         Ok(())
     })?)
@@ -113,6 +122,8 @@ pub struct Bundle {
     pub cf: Option<CfFit>,
     pub standardisation: Standardisation,
     pub prepare: PrepareSettings,
+    /// The CF model of the Combined network's offset (offset fusion only).
+    pub offset_cf: Option<CfFit>,
 }
 
 impl Bundle {
@@ -149,8 +160,15 @@ impl Bundle {
         } else {
             None
         };
+        let offset_cf_path = dir.join(ModelName::Combined.slug()).join(OFFSET_CF_FILE);
+        let offset_cf = if offset_cf_path.exists() {
+            Some(read_json(&offset_cf_path)?)
+        } else {
+            None
+        };
         Ok(Bundle {
             dir: dir.to_path_buf(),
+            offset_cf,
             cf,
             standardisation: read_json(&dir.join("standardisation.json"))?,
             prepare: read_json(&dir.join("prepare.json"))?,
@@ -237,15 +255,15 @@ pub fn predict_patient(
     }
     let mut predictions = Vec::new();
     for &model in &bundle.card.models {
-        let probability = match model.network() {
-            None => {
+        let probability = match model.is_network() {
+            false => {
                 let cf = bundle.cf.as_ref().ok_or_else(|| StudyError::Bundle {
                     path: bundle.dir.clone(),
                     reason: "cf.json is missing".into(),
                 })?;
                 cf.predict(&FeatureTable::clinical(&[&patient]))[0]
             }
-            Some(kind) => network_probability(bundle, model, kind, &patient, work, device)?,
+            true => network_probability(bundle, model, &patient, work, device)?,
         };
         // validate refuses non-finite voxels and values; a NaN here would still read as "low
         // risk" (NaN >= threshold is false), so it is an error, never a prediction.
@@ -279,17 +297,27 @@ pub fn predict_patient(
 fn network_probability(
     bundle: &Bundle,
     model: ModelName,
-    kind: ModelKind,
     patient: &Patient,
     work: &Path,
     device: &Device,
 ) -> Result<f64, StudyError> {
-    let (net, cfg) = load_model(&bundle.dir.join(model.as_str().to_lowercase()), device)?;
-    let rows = rows_for(
-        std::iter::once(patient),
-        kind,
-        Some(&bundle.standardisation),
-    );
+    let (net, cfg) = load_model(&bundle.dir.join(model.slug()), device)?;
+    let input = match (model, cfg.fusion, &bundle.offset_cf) {
+        (ModelName::Combined, Fusion::Paper, _) => {
+            ClinicalInput::Standardised(&bundle.standardisation)
+        }
+        (ModelName::Combined, Fusion::Offset, Some(cf)) => ClinicalInput::CfOffset(cf),
+        (ModelName::Combined, Fusion::Offset, None) => {
+            return Err(StudyError::Bundle {
+                path: bundle.dir.clone(),
+                reason: format!(
+                    "the Combined network uses offset fusion but {OFFSET_CF_FILE} is missing"
+                ),
+            });
+        }
+        _ => ClinicalInput::None,
+    };
+    let rows = rows_for(std::iter::once(patient), input);
     let src = PreparedPatches::load(
         work,
         &rows,

@@ -70,6 +70,21 @@ pub enum StudyError {
 }
 
 impl StudyError {
+    /// Every problem behind the error, one line each (the invalid cohort's rows, the patients
+    /// that could not be prepared), for listing before the error line; empty for other errors.
+    pub fn problems(&self) -> Vec<String> {
+        match self {
+            StudyError::Cohort(livermet_cohort::CohortError::Invalid { problems, .. }) => {
+                problems.iter().map(|p| p.to_string()).collect()
+            }
+            StudyError::PrepareFailed { failed, .. } => failed
+                .iter()
+                .map(|(id, why)| format!("patient {id}: {why}"))
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+
     /// A file-system error on `path`.
     pub fn file(path: &Path, e: impl std::fmt::Display) -> Self {
         StudyError::File {

@@ -9,7 +9,7 @@
 use std::path::Path;
 
 use livermet_image::{PatchManifest, PatchSpec, cut_patch};
-use livermet_model::checkpoint::read_json;
+use livermet_io::read_json;
 
 use crate::StudyError;
 use crate::prepare::prepared_dir;

@@ -1,4 +1,4 @@
-//! `STUDY.toml`: what a study runs on and how (DESIGN.md, "The protocol"). Every key is
+//! `STUDY.toml`: what a study runs on and how (docs/DESIGN.md, "The protocol"). Every key is
 //! checked: an unknown key is an error (a typo must not silently fall back to a default).
 //!
 //! ```toml
@@ -8,6 +8,7 @@
 //! folds = 5
 //! seed = 42
 //! models = ["CF", "MRI", "Combined"]
+//! fusion = "offset"                    # or "paper"
 //! [training]                           # any TrainConfig field overrides the protocol's
 //! epochs = 6
 //! [network]
@@ -16,51 +17,12 @@
 
 use std::path::{Path, PathBuf};
 
-use livermet_model::{ModelKind, NetConfig, Protocol, TrainConfig};
+pub use livermet_model::ModelName;
+use livermet_model::{Fusion, NetConfig, Protocol, TrainConfig};
 use serde::{Deserialize, Serialize};
 
 use crate::StudyError;
 use crate::prepare::PrepareSettings;
-
-/// One of the paper's three models.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-pub enum ModelName {
-    /// Clinical factors: univariable screen + backward stepwise logistic regression.
-    CF,
-    /// The 2D ResNet on the five MRI channels.
-    MRI,
-    /// The ResNet with the clinical vector fused before the classifier.
-    Combined,
-}
-
-impl ModelName {
-    /// All three, in the paper's order.
-    pub const ALL: [ModelName; 3] = [ModelName::CF, ModelName::MRI, ModelName::Combined];
-
-    /// The network kind, `None` for CF.
-    pub fn network(self) -> Option<ModelKind> {
-        match self {
-            ModelName::CF => None,
-            ModelName::MRI => Some(ModelKind::Mri),
-            ModelName::Combined => Some(ModelKind::Combined),
-        }
-    }
-
-    /// The name as the paper and the report write it.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ModelName::CF => "CF",
-            ModelName::MRI => "MRI",
-            ModelName::Combined => "Combined",
-        }
-    }
-}
-
-impl std::fmt::Display for ModelName {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
 
 /// Overrides of the protocol's training settings (absent = the protocol's value).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -106,6 +68,11 @@ pub struct StudySettings {
     /// Which models to fit.
     #[serde(default = "default_models")]
     pub models: Vec<ModelName>,
+    /// How the Combined model takes in the clinical values: `offset` (the in-fold CF model's
+    /// linear predictor in the network's logit; the default) or `paper` (a fully connected
+    /// clinical branch concatenated before the classifier, as the paper did).
+    #[serde(default = "default_fusion")]
+    pub fusion: Fusion,
     #[serde(default)]
     pub training: TrainingOverrides,
     #[serde(default)]
@@ -123,6 +90,12 @@ fn default_folds() -> usize {
 }
 fn default_seed() -> u64 {
     42
+}
+/// The Combined model's fusion when STUDY.toml does not name one.
+pub const DEFAULT_FUSION: Fusion = Fusion::Offset;
+
+fn default_fusion() -> Fusion {
+    DEFAULT_FUSION
 }
 fn default_models() -> Vec<ModelName> {
     ModelName::ALL.to_vec()
@@ -214,9 +187,19 @@ impl StudySettings {
         None
     }
 
-    /// The network of `kind` after the overrides.
-    pub fn net(&self, kind: ModelKind, n_clinical: usize) -> NetConfig {
-        let mut net = self.protocol.net(kind, n_clinical);
+    /// The clinical inputs of the Combined network: the standardised CF candidates (paper
+    /// fusion), or the one CF linear predictor (offset fusion).
+    pub fn combined_inputs(&self, candidates: usize) -> usize {
+        match self.fusion {
+            Fusion::Paper => candidates,
+            Fusion::Offset => 1,
+        }
+    }
+
+    /// The network of `model` after the overrides; `n_clinical` as [`Self::combined_inputs`].
+    pub fn net(&self, model: ModelName, n_clinical: usize) -> NetConfig {
+        let mut net = self.protocol.net(model, n_clinical);
+        net.fusion = self.fusion;
         let o = &self.network;
         net.patch_size = self.patch_size();
         if let Some(w) = &o.widths {
@@ -235,7 +218,7 @@ impl StudySettings {
     pub fn patch_size(&self) -> usize {
         self.network
             .patch_size
-            .unwrap_or(self.protocol.net(ModelKind::Mri, 0).patch_size)
+            .unwrap_or(self.protocol.net(ModelName::MRI, 0).patch_size)
     }
 
     /// Training settings after the overrides (the seed is set per fold and model by the study).
@@ -412,7 +395,7 @@ mod tests {
         assert_eq!(s.primary, dir.path().join("p.csv"));
         assert_eq!(s.train().epochs, 3);
         assert_eq!(s.train().lr0, Protocol::Paper.train().lr0);
-        let net = s.net(ModelKind::Combined, 5);
+        let net = s.net(ModelName::Combined, 5);
         assert_eq!(net.widths, vec![1, 2, 3, 4, 5, 6]);
         assert_eq!((net.patch_size, net.n_clinical), (32, 5));
         assert_eq!(s.prepare_settings().patch_size, 32);

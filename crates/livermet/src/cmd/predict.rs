@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 use livermet_study::bundle::{Bundle, predict_patient};
 
-use crate::cmd::train::{DeviceArg, pick_device};
+use livermet_model::device::{self, DeviceName};
 
 #[derive(clap::Args, Debug)]
 #[command(
@@ -29,12 +29,12 @@ pub struct Args {
     #[arg(long)]
     pub json: bool,
     /// Where the networks run.
-    #[arg(long, value_enum, default_value = "cpu")]
-    pub device: DeviceArg,
+    #[arg(long, default_value = "cpu")]
+    pub device: DeviceName,
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let device = pick_device(args.device)?;
+    let device = device::open(args.device)?;
     let bundle = Bundle::load(&args.bundle)?;
     let work = args.work.clone().unwrap_or_else(|| {
         let stem = args

@@ -9,6 +9,7 @@ mod image_register;
 mod patient_ids;
 mod phi;
 mod stats_logistic;
+mod stats_nri;
 mod stats_roc;
 mod stats_table1;
 mod study;
