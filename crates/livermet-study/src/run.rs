@@ -105,7 +105,8 @@ pub fn rerun_unit(
         )));
     }
     let settings: StudySettings = read_json(&settings_path)?;
-    let (primary, external) = cohort_io::read_cohorts(&settings, ValidateOptions::default())?;
+    // Warnings were shown when the study ran.
+    let (primary, external, _) = cohort_io::read_cohorts(&settings, ValidateOptions::default())?;
     let folds = FoldAssignment::load(&work.join("folds.json"))?;
     let unit = Unit::of_study(id, settings.seed, &primary, &external, &folds)?;
     let mut patches = CohortPatches::default();

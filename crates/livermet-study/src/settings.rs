@@ -17,6 +17,7 @@
 
 use std::path::{Path, PathBuf};
 
+use livermet_cohort::CLINICAL_FEATURES;
 pub use livermet_model::ModelName;
 use livermet_model::{Fusion, NetConfig, Protocol, TrainConfig};
 use serde::{Deserialize, Serialize};
@@ -169,9 +170,10 @@ impl StudySettings {
         if let Some((field, why)) = self.train().problem() {
             return Some((format!("training.{field}"), why));
         }
-        // Both networks, as the Combined model adds the clinical branch (4 clinical values).
-        for kind in [ModelKind::Mri, ModelKind::Combined] {
-            if let Some((field, why)) = self.net(kind, 4).problem() {
+        // Both networks, the Combined one with the clinical inputs its fusion takes.
+        for model in [ModelName::MRI, ModelName::Combined] {
+            let n_clinical = self.combined_inputs(CLINICAL_FEATURES.len());
+            if let Some((field, why)) = self.net(model, n_clinical).problem() {
                 return Some((format!("network.{field}"), why));
             }
         }
