@@ -14,7 +14,7 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use livermet_model::ModelKind;
+use livermet_model::ModelName;
 use livermet_study::StudySettings;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -267,8 +267,8 @@ fn check(dir: &Path, bytes: &[u8]) -> Result<bool, String> {
         }
         return Ok(false);
     };
-    for kind in [ModelKind::Mri, ModelKind::Combined] {
-        s.net(kind, 4)
+    for model in [ModelName::MRI, ModelName::Combined] {
+        s.net(model, s.combined_inputs(5))
             .check()
             .map_err(|e| format!("accepted settings give an unusable network: {e}"))?;
     }
