@@ -345,8 +345,9 @@ mod tests {
                 "network.patch_size (line 3) is 4",
             ),
             (
-                "[network]\nclinical_units = 0\n",
-                "network.clinical_units (line 3)",
+                // The clinical branch exists with paper fusion only.
+                "fusion = \"paper\"\n[network]\nclinical_units = 0\n",
+                "network.clinical_units (line 4)",
             ),
             ("folds = 1\n", "folds (line 2) is 1"),
             ("models = []\n", "models (line 2) is empty"),
@@ -391,14 +392,14 @@ mod tests {
             dir.path(),
             "s.toml",
             "primary = \"p.csv\"\nprotocol = \"paper\"\nseed = 7\nmodels = [\"CF\"]\n\
-             [training]\nepochs = 3\n[network]\nwidths = [1,2,3,4,5,6]\npatch_size = 32\n",
+             [training]\nepochs = 3\n[network]\nwidths = [1,1,2,2,3,3]\npatch_size = 32\n",
         );
         let s = StudySettings::load(&toml).unwrap();
         assert_eq!(s.primary, dir.path().join("p.csv"));
         assert_eq!(s.train().epochs, 3);
         assert_eq!(s.train().lr0, Protocol::Paper.train().lr0);
         let net = s.net(ModelName::Combined, 5);
-        assert_eq!(net.widths, vec![1, 2, 3, 4, 5, 6]);
+        assert_eq!(net.widths, vec![1, 1, 2, 2, 3, 3]);
         assert_eq!((net.patch_size, net.n_clinical), (32, 5));
         assert_eq!(s.prepare_settings().patch_size, 32);
         assert_eq!(s.models, vec![ModelName::CF]);

@@ -852,11 +852,9 @@ fn settings_cases(c: &mut Corpus) {
             "bundle format",
             broken(c, "format", &|b| {
                 let t = std::fs::read_to_string(b.join("card.json")).unwrap();
-                std::fs::write(
-                    b.join("card.json"),
-                    t.replace("\"format\": 1", "\"format\": 9"),
-                )
-                .unwrap();
+                let mut card: serde_json::Value = serde_json::from_str(&t).unwrap();
+                card["format"] = 9.into();
+                std::fs::write(b.join("card.json"), card.to_string()).unwrap();
             }),
             "bundle format 9",
         ),
