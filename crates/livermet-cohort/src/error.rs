@@ -32,6 +32,9 @@ pub enum CohortError {
     /// Folds cannot be made (too few patients of a class, k < 2).
     #[error("cannot make {k} stratified folds: {reason}")]
     Folds { k: usize, reason: String },
+    /// A file could not be written (the error names it).
+    #[error(transparent)]
+    File(#[from] livermet_io::IoError),
     /// A fold-assignment file that cannot be read or written.
     #[error("fold file {path}: {reason}")]
     FoldFile { path: PathBuf, reason: String },

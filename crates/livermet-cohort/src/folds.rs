@@ -40,16 +40,9 @@ impl FoldAssignment {
             .collect()
     }
 
-    /// Write as pretty JSON, atomically (temporary name, then rename).
+    /// Write as pretty JSON, atomically (`livermet_io::atomic`).
     pub fn save(&self, path: &Path) -> Result<(), CohortError> {
-        let err = |reason: String| CohortError::FoldFile {
-            path: path.to_path_buf(),
-            reason,
-        };
-        let text = serde_json::to_string_pretty(self).map_err(|e| err(e.to_string()))?;
-        let tmp = path.with_extension("json.tmp");
-        std::fs::write(&tmp, text).map_err(|e| err(e.to_string()))?;
-        std::fs::rename(&tmp, path).map_err(|e| err(e.to_string()))
+        Ok(livermet_io::write_json_atomic(path, self)?)
     }
 
     /// Read a file written by [`FoldAssignment::save`].

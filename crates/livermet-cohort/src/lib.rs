@@ -1,4 +1,4 @@
-//! livermet-cohort: the cohort CSV (DESIGN.md, "Files") parsed into typed patients, its
+//! livermet-cohort: the cohort CSV (docs/DESIGN.md, "Files") parsed into typed patients, its
 //! validation (every problem listed at once), and stratified patient-level folds.
 
 mod error;

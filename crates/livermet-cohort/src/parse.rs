@@ -30,19 +30,27 @@ pub fn parse_row(
     rules: RowRules,
     problems: &mut Vec<Problem>,
 ) -> Option<Patient> {
-    let id = if rec.patient_id.trim().is_empty() {
+    let raw_id = rec.patient_id.trim();
+    // Messages name the patient; an ID with a newline must not break the one-line rule.
+    let id = if raw_id.is_empty() {
         format!("(row at line {line})")
     } else {
-        rec.patient_id.trim().to_string()
+        raw_id.escape_debug().collect()
     };
     let before = problems.len();
     let mut bad =
         |column: &str, message: String| problems.push(Problem::cell(&id, column, message));
 
-    if rec.patient_id.trim().is_empty() {
+    if raw_id.is_empty() {
         bad(
             "patient_id",
             "is empty: give every patient a unique ID".into(),
+        );
+    } else if let Some(why) = livermet_io::id_problem(raw_id) {
+        // IDs name the patients' folders (`livermet_io::patient_dir`).
+        bad(
+            "patient_id",
+            format!("{why}: an ID must be usable as a folder name; change it in the CSV"),
         );
     }
     let slm = match rec.slm.trim() {

@@ -50,7 +50,7 @@ impl Clinical {
         self.ca199_u_ml >= CA199_ELEVATED_U_ML
     }
 
-    /// The CF model's candidates as numbers (DESIGN.md: sex, age, distance from the anal verge,
+    /// The CF model's candidates as numbers (docs/DESIGN.md: sex, age, distance from the anal verge,
     /// CEA >= 5 ng/ml, CA19-9 >= 37 U/ml), named by [`CLINICAL_FEATURES`].
     pub fn features(&self) -> [f64; 5] {
         [

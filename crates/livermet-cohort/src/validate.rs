@@ -78,6 +78,8 @@ pub struct CohortReport {
     pub csv: PathBuf,
     pub patients: Vec<Patient>,
     pub problems: Vec<Problem>,
+    /// What the image readers repaired the way nibabel does (not problems; shown to the user).
+    pub warnings: Vec<Problem>,
 }
 
 /// A validated cohort: every row parsed and every file checked.
@@ -85,6 +87,8 @@ pub struct CohortReport {
 pub struct Cohort {
     pub csv: PathBuf,
     pub patients: Vec<Patient>,
+    /// What the image readers repaired (see [`CohortReport::warnings`]).
+    pub warnings: Vec<Problem>,
 }
 
 /// Check every row and (optionally) every image of `csv`; collect all problems.
@@ -114,9 +118,10 @@ pub fn validate_cohort_with_progress(
         }
     }
     duplicate_ids(&records, &mut problems);
+    let mut warnings = Vec::new();
     if opts.check_images {
         progress(patients.len());
-        let image_problems: Vec<Vec<Problem>> = patients
+        let checks: Vec<_> = patients
             .par_iter()
             .map(|p| {
                 let found = check_patient_images(p);
@@ -124,12 +129,16 @@ pub fn validate_cohort_with_progress(
                 found
             })
             .collect();
-        problems.extend(image_problems.into_iter().flatten());
+        for c in checks {
+            problems.extend(c.problems);
+            warnings.extend(c.warnings);
+        }
     }
     Ok(CohortReport {
         csv: csv.to_path_buf(),
         patients,
         problems,
+        warnings,
     })
 }
 
@@ -145,6 +154,7 @@ pub fn read_cohort(csv: &Path, opts: &ValidateOptions) -> Result<Cohort, CohortE
     Ok(Cohort {
         csv: report.csv,
         patients: report.patients,
+        warnings: report.warnings,
     })
 }
 
@@ -183,7 +193,9 @@ fn read_records(csv: &Path) -> Result<Vec<CohortRecord>, CohortError> {
     Ok(records)
 }
 
-/// Each patient ID may appear once.
+/// Each patient ID may appear once, and no two IDs may share a folder: their folder names
+/// ([`livermet_io::folder_name`]) may not differ only in case (one folder on macOS or a Windows
+/// share).
 fn duplicate_ids(records: &[CohortRecord], problems: &mut Vec<Problem>) {
     let mut lines: HashMap<&str, Vec<usize>> = HashMap::new();
     for (i, r) in records.iter().enumerate() {
@@ -191,13 +203,32 @@ fn duplicate_ids(records: &[CohortRecord], problems: &mut Vec<Problem>) {
             lines.entry(r.patient_id.trim()).or_default().push(i + 2);
         }
     }
-    let mut dups: Vec<_> = lines.into_iter().filter(|(_, l)| l.len() > 1).collect();
-    dups.sort();
-    for (id, l) in dups {
-        problems.push(Problem::cell(
-            id,
-            "patient_id",
-            format!("appears on lines {l:?}: patient IDs must be unique"),
-        ));
+    let mut ids: Vec<_> = lines.into_iter().collect();
+    ids.sort();
+    let mut folders: HashMap<String, (&str, usize)> = HashMap::new();
+    for (id, l) in &ids {
+        let shown: String = id.escape_debug().collect();
+        if l.len() > 1 {
+            problems.push(Problem::cell(
+                &shown,
+                "patient_id",
+                format!("appears on lines {l:?}: patient IDs must be unique"),
+            ));
+        }
+        let Some(key) = livermet_io::folder_key(id) else {
+            continue; // refused by the row's own check
+        };
+        if let Some((other, other_line)) = folders.insert(key, (id, l[0])) {
+            problems.push(Problem::cell(
+                &shown,
+                "patient_id",
+                format!(
+                    "(line {}) and `{}` (line {other_line}) differ only in upper/lower case, so \
+                     they would share one folder on a case-insensitive disk; make them differ",
+                    l[0],
+                    other.escape_debug()
+                ),
+            ));
+        }
     }
 }

@@ -32,6 +32,22 @@ pub enum Interpolation {
     BSpline,
 }
 
+impl std::str::FromStr for Interpolation {
+    type Err = String;
+
+    /// `nearest`, `linear` or `bspline` (the command line's names).
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "nearest" => Ok(Interpolation::Nearest),
+            "linear" => Ok(Interpolation::Linear),
+            "bspline" => Ok(Interpolation::BSpline),
+            _ => Err(format!(
+                "`{s}` is not an interpolation; use bspline, linear or nearest"
+            )),
+        }
+    }
+}
+
 /// Resample `input` (3D, or 4D frame by frame) onto `target`.
 ///
 /// `transform` (4x4, world RAS mm) maps target/fixed world points into input/moving world (ITK's

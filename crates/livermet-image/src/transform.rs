@@ -9,7 +9,6 @@
 //! `T(x) = R (x - c) + c + t` with `R = Rz * Rx * Ry` about a fixed centre `c` (the fixed image's
 //! centre). Angles are about the RAS world axes.
 
-use std::io::Write;
 use std::path::Path;
 
 use livermet_io::{Affine, IDENTITY, apply_affine, invert_affine, mat4_mul};
@@ -186,7 +185,7 @@ pub fn read_transform_json(path: &Path) -> Result<Affine, ImageError> {
     Ok(m)
 }
 
-/// Write a transform JSON file atomically (temporary name in the same folder, then rename).
+/// Write a transform JSON file atomically (`livermet_io::atomic`).
 pub fn write_transform_json(path: &Path, matrix: &Affine) -> Result<(), ImageError> {
     let err = |reason: String| ImageError::TransformFile {
         path: path.to_path_buf(),
@@ -195,26 +194,9 @@ pub fn write_transform_json(path: &Path, matrix: &Affine) -> Result<(), ImageErr
     let file = TransformFile {
         matrix: matrix.iter().map(|r| r.to_vec()).collect(),
     };
-    let text = serde_json::to_string_pretty(&file).map_err(|e| err(e.to_string()))?;
-    let name = path
-        .file_name()
-        .ok_or_else(|| err("not a file name".into()))?;
-    let tmp = path.with_file_name(format!(
-        ".{}.tmp{}",
-        name.to_string_lossy(),
-        std::process::id()
-    ));
-    let write = || -> std::io::Result<()> {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(text.as_bytes())?;
-        f.write_all(b"\n")?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, path)
-    };
-    write().map_err(|e| {
-        let _ = std::fs::remove_file(&tmp);
-        err(format!("cannot write it ({e})"))
-    })
+    let text = serde_json::to_string_pretty(&file).map_err(|e| err(e.to_string()))? + "\n";
+    livermet_io::write_bytes_atomic(path, text.as_bytes())
+        .map_err(|e| err(format!("cannot write it ({e})")))
 }
 
 #[cfg(test)]

@@ -2,12 +2,13 @@
 //! complete one readable: weights and optimiser state go to new files named by epoch (burnpack
 //! writes them under a temporary name and renames), then `state.json` — which names them — is
 //! written to a temporary file and renamed over the old one; only then are the previous
-//! epoch's files removed.
+//! epoch's files removed. Every JSON file goes through `livermet_io::atomic`.
 
 use std::path::{Path, PathBuf};
 
 use burn::module::Module;
-use serde::{Deserialize, Serialize, de::DeserializeOwned};
+use livermet_io::{read_json, write_json_atomic};
+use serde::{Deserialize, Serialize};
 
 use crate::config::NetConfig;
 use crate::error::{ModelError, Result};
@@ -48,40 +49,6 @@ pub struct CheckpointState {
     pub log: Vec<EpochLog>,
 }
 
-/// Writes `value` as pretty JSON to `path` via a temporary file in the same folder + rename.
-pub fn write_json_atomic<T: Serialize>(path: &Path, value: &T) -> Result<()> {
-    let text = serde_json::to_string_pretty(value).map_err(|source| ModelError::Json {
-        path: path.to_path_buf(),
-        source,
-    })?;
-    write_atomic(path, text.as_bytes())
-}
-
-/// Writes `bytes` to `path` via `path.tmp` + rename.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    let tmp = tmp_name(path);
-    std::fs::write(&tmp, bytes).map_err(|e| ModelError::io(&tmp, e))?;
-    std::fs::rename(&tmp, path).map_err(|e| ModelError::io(path, e))
-}
-
-fn tmp_name(path: &Path) -> PathBuf {
-    let mut name = path
-        .file_name()
-        .map(|n| n.to_os_string())
-        .unwrap_or_default();
-    name.push(".tmp");
-    path.with_file_name(name)
-}
-
-/// Reads JSON from `path`.
-pub fn read_json<T: DeserializeOwned>(path: &Path) -> Result<T> {
-    let text = std::fs::read_to_string(path).map_err(|e| ModelError::io(path, e))?;
-    serde_json::from_str(&text).map_err(|source| ModelError::Json {
-        path: path.to_path_buf(),
-        source,
-    })
-}
-
 impl Trainer {
     /// Writes the checkpoint of the epochs done so far into `dir`.
     pub fn save_checkpoint(&self, dir: &Path) -> Result<()> {
@@ -120,14 +87,13 @@ impl Trainer {
         Ok(())
     }
 
-    /// Continues the run checkpointed in `dir`. `net` and `config` must be the settings it was
-    /// started with; anything else is a [`ModelError::ConfigMismatch`].
-    pub fn resume(
+    /// The state of the checkpoint in `dir`, which must have been made with `net` and `config`;
+    /// anything else is a [`ModelError::ConfigMismatch`] saying what differs.
+    pub fn checkpoint_state(
         dir: &Path,
         net: &NetConfig,
         config: &TrainConfig,
-        device: &burn::tensor::Device,
-    ) -> Result<Self> {
+    ) -> Result<CheckpointState> {
         let state_path = dir.join(STATE_FILE);
         if !state_path.exists() {
             return Err(ModelError::NoCheckpoint(dir.to_path_buf()));
@@ -148,6 +114,18 @@ impl Trainer {
                 detail,
             });
         }
+        Ok(state)
+    }
+
+    /// Continues the run checkpointed in `dir`. `net` and `config` must be the settings it was
+    /// started with; anything else is a [`ModelError::ConfigMismatch`].
+    pub fn resume(
+        dir: &Path,
+        net: &NetConfig,
+        config: &TrainConfig,
+        device: &burn::tensor::Device,
+    ) -> Result<Self> {
+        let state = Trainer::checkpoint_state(dir, net, config)?;
         let device = device.clone().autodiff();
         let model = load_weights(net, &dir.join(&state.weights), &device)?;
         let opath = dir.join(&state.optimiser);

@@ -1,10 +1,60 @@
-//! Which burn devices this build offers. The one place that names a backend: everything else
-//! takes a `&Device` (the binary asks here, by name, and passes the device down).
+//! Which burn devices this build offers. The one place that names a backend and the one place
+//! a device is chosen: everything else takes a `&Device` (the command line names one,
+//! [`open`] makes it, and it is passed down).
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::str::FromStr;
 use std::sync::{Arc, Mutex};
 
 use burn::tensor::{Device, Tensor};
+
+use crate::error::ModelError;
+
+/// Where networks run, as `--device` names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum DeviceName {
+    /// burn's `flex` backend on the CPU cores.
+    #[default]
+    Cpu,
+    /// burn's Vulkan backend (a build with `--features livermet-model/gpu`).
+    Gpu,
+}
+
+impl FromStr for DeviceName {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "cpu" => Ok(DeviceName::Cpu),
+            "gpu" => Ok(DeviceName::Gpu),
+            _ => Err(format!("`{s}` is not a device; use cpu or gpu")),
+        }
+    }
+}
+
+/// The device named `name`, checked to run: a CPU-only build asked for the GPU, or a GPU build
+/// on a machine without a usable Vulkan GPU, is a [`ModelError::Device`] saying what to do.
+pub fn open(name: DeviceName) -> Result<Device, ModelError> {
+    match name {
+        DeviceName::Cpu => Ok(cpu()),
+        DeviceName::Gpu => {
+            let gpu = gpu().ok_or_else(|| {
+                ModelError::Device(
+                    "this livermet was built without GPU support; rebuild with \
+                     `cargo build --release -p livermet --features livermet-model/gpu` or use --device cpu"
+                        .into(),
+                )
+            })?;
+            check_usable(&gpu).map_err(|why| {
+                ModelError::Device(format!(
+                    "no usable GPU: {why}; the GPU build runs burn on Vulkan and needs the GPU's \
+                     Vulkan driver (NVIDIA: the driver's Vulkan ICD and libvulkan1), or use --device cpu"
+                ))
+            })?;
+            Ok(gpu)
+        }
+    }
+}
 
 /// The CPU device: burn's pure-Rust `flex` backend (SIMD kernels, rayon threads).
 pub fn cpu() -> Device {

@@ -55,14 +55,9 @@ pub enum ModelError {
         /// The cause.
         source: std::io::Error,
     },
-    /// A JSON file could not be read or written.
-    #[error("{path}: {source}")]
-    Json {
-        /// The file.
-        path: PathBuf,
-        /// The cause.
-        source: serde_json::Error,
-    },
+    /// A JSON file (checkpoint state, `net.json`, a manifest) could not be read or written.
+    #[error(transparent)]
+    File(#[from] livermet_io::IoError),
     /// burn could not save or load weights or optimiser state.
     #[error("{path}: {message}")]
     Record {
@@ -71,6 +66,9 @@ pub enum ModelError {
         /// burn's message.
         message: String,
     },
+    /// The device asked for cannot run (a CPU-only build, or no usable GPU).
+    #[error("{0}")]
+    Device(String),
     /// A patch source (e.g. the prepared-data reader) failed.
     #[error("patient {patient_id}: {message}")]
     Source {

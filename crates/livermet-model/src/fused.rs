@@ -9,7 +9,7 @@ use burn::nn::{BatchNorm, Linear};
 use burn::tensor::Tensor;
 use burn::tensor::activation::{leaky_relu, softmax};
 
-use crate::net::Net;
+use crate::net::{Head, Net};
 
 /// One residual block with folded batch norms.
 #[derive(Module, Debug)]
@@ -28,6 +28,7 @@ pub struct FusedNet {
     clinical: Option<Linear>,
     classifier: Linear,
     slope: f64,
+    offset: bool,
 }
 
 /// `conv` followed by `bn` (running statistics) as one conv with bias.
@@ -69,6 +70,7 @@ impl FusedNet {
             clinical: net.clinical.clone(),
             classifier: net.classifier.clone(),
             slope: net.slope,
+            offset: net.offset,
         }
     }
 
@@ -83,11 +85,14 @@ impl FusedNet {
             let y = leaky_relu(b.conv1.forward(x), b.slope);
             x = leaky_relu(b.conv2.forward(y) + skip, b.slope);
         }
-        let mut features = x.mean_dim(3).mean_dim(2).flatten::<2>(1, 3);
-        if let (Some(fc), Some(c)) = (&self.clinical, clinical) {
-            features = Tensor::cat(vec![features, leaky_relu(fc.forward(c), self.slope)], 1);
-        }
-        self.classifier.forward(features)
+        let features = x.mean_dim(3).mean_dim(2).flatten::<2>(1, 3);
+        let head = Head {
+            clinical: self.clinical.as_ref(),
+            classifier: &self.classifier,
+            offset: self.offset,
+            slope: self.slope,
+        };
+        head.forward(features, clinical, None)
     }
 
     /// SLM probability `[B]`.

@@ -1,5 +1,5 @@
 //! Inference without autodiff on any device, batched over a cohort; the patient score is the
-//! mean of its slice probabilities (DESIGN.md "patient score" row).
+//! mean of its slice probabilities (docs/DESIGN.md "patient score" row).
 
 use std::path::Path;
 
@@ -134,7 +134,7 @@ pub fn weight_values(model: &Net) -> Vec<Vec<f32>> {
 /// [`NetConfig`]); both written to a temporary name and renamed.
 pub fn save_model(model: &Net, net: &NetConfig, dir: &Path) -> Result<()> {
     std::fs::create_dir_all(dir).map_err(|e| ModelError::io(dir, e))?;
-    crate::checkpoint::write_json_atomic(&dir.join("net.json"), net)?;
+    livermet_io::write_json_atomic(&dir.join("net.json"), net)?;
     let path = dir.join("model.bpk");
     model
         .clone()
@@ -147,7 +147,7 @@ pub fn save_model(model: &Net, net: &NetConfig, dir: &Path) -> Result<()> {
 
 /// Loads a model saved by [`save_model`] onto `device` (inference mode, no autodiff).
 pub fn load_model(dir: &Path, device: &Device) -> Result<(Net, NetConfig)> {
-    let net: NetConfig = crate::checkpoint::read_json(&dir.join("net.json"))?;
+    let net: NetConfig = livermet_io::read_json(&dir.join("net.json"))?;
     let model = load_weights(&net, &dir.join("model.bpk"), device)?;
     Ok((model.valid(), net))
 }

@@ -11,7 +11,6 @@
 //! - [`patient_scores`]: mean slice probability per patient ([`infer`]).
 //! - [`throughput::measure`]: patches/s for `livermet bench train`.
 
-pub mod auc;
 pub mod checkpoint;
 pub mod config;
 pub mod data;
@@ -19,6 +18,7 @@ pub mod device;
 pub mod error;
 pub mod fused;
 pub mod infer;
+pub mod model_name;
 pub mod net;
 pub mod objective;
 pub mod prepared;
@@ -27,11 +27,12 @@ pub mod throughput;
 pub mod train;
 
 pub use checkpoint::{CheckpointState, RngState, STATE_FILE};
-pub use config::{ModelKind, NetConfig};
+pub use config::{Fusion, NetConfig};
 pub use data::{InMemoryPatches, PatchSource, PatientInfo};
 pub use error::{ModelError, Result};
 pub use fused::FusedNet;
 pub use infer::{load_model, patient_scores, save_model, slice_probabilities, weight_values};
+pub use model_name::ModelName;
 pub use net::Net;
 pub use objective::{learning_rate, weight_penalty};
 pub use prepared::{PatientRow, PreparedPatches};

@@ -1,7 +1,8 @@
-//! The paper's 2D ResNet (Methods, "Deep learning models"; DESIGN.md "network" row):
+//! The paper's 2D ResNet (Methods, "Deep learning models"; docs/DESIGN.md "network" row):
 //! 7x7 conv stride 2, six residual blocks of two 3x3 convs with batch norm and a skip each,
 //! leaky ReLU 0.2, global average pooling, dropout, a 2-way classifier; the Combined model
-//! concatenates a fully connected clinical branch before the classifier.
+//! concatenates a fully connected clinical branch before the classifier ([`Fusion::Paper`]) or
+//! adds the CF model's linear predictor to the SLM log-odds ([`Fusion::Offset`]).
 
 use std::sync::Mutex;
 
@@ -11,7 +12,7 @@ use burn::nn::{BatchNorm, BatchNormConfig, Linear, LinearConfig, PaddingConfig2d
 use burn::tensor::activation::{leaky_relu, softmax};
 use burn::tensor::{Device, Tensor};
 
-use crate::config::NetConfig;
+use crate::config::{Fusion, NetConfig};
 use crate::error::Result;
 
 /// A residual block (He et al. 2016, "basic block"): conv3x3(stride s) -> BN -> leaky ReLU ->
@@ -84,6 +85,46 @@ pub struct Net {
     pub(crate) slope: f64,
     /// Width of the classifier's input (pooled image features + clinical units).
     pub(crate) fused: usize,
+    /// [`Fusion::Offset`]: the clinical input is added to the SLM log-odds.
+    pub(crate) offset: bool,
+}
+
+/// What follows the pooled image features, shared by [`Net`] and the inference-only
+/// [`crate::FusedNet`]: the clinical input joined as the network's [`Fusion`] says, dropout,
+/// the classifier.
+pub(crate) struct Head<'a> {
+    pub clinical: Option<&'a Linear>,
+    pub classifier: &'a Linear,
+    pub offset: bool,
+    pub slope: f64,
+}
+
+impl Head<'_> {
+    /// Logits `[B, 2]` from pooled features `[B, F_img]` and the clinical input `[B, n]`.
+    pub fn forward(
+        &self,
+        mut features: Tensor<2>,
+        clinical: Option<Tensor<2>>,
+        dropout_keep: Option<Tensor<2>>,
+    ) -> Tensor<2> {
+        let (concat, offset) = match (self.clinical, clinical) {
+            (Some(fc), Some(c)) => (Some(leaky_relu(fc.forward(c), self.slope)), None),
+            (None, Some(c)) if self.offset => (None, Some(c)),
+            _ => (None, None),
+        };
+        if let Some(c) = concat {
+            features = Tensor::cat(vec![features, c], 1);
+        }
+        if let Some(keep) = dropout_keep {
+            features = features * keep;
+        }
+        let logits = self.classifier.forward(features);
+        match offset {
+            // [B, 1] offset on the SLM logit only: softmax's log-odds of SLM move by it.
+            Some(o) => logits + Tensor::cat(vec![o.zeros_like(), o], 1),
+            None => logits,
+        }
+    }
 }
 
 /// burn's CPU random generator is process-global: weight initialisation holds this lock while
@@ -102,19 +143,15 @@ impl NetConfig {
         let mut blocks = Vec::with_capacity(w.len());
         let mut c_in = w[0];
         for &c_out in w {
-            // Stride 2 where the width changes (DESIGN.md), as in ResNet-18's stages.
+            // Stride 2 where the width changes (docs/DESIGN.md), as in ResNet-18's stages.
             let stride = if c_out != c_in { 2 } else { 1 };
             blocks.push(ResBlock::new(c_in, c_out, stride, slope, device));
             c_in = c_out;
         }
-        let clinical = (self.n_clinical > 0)
+        let offset = self.n_clinical > 0 && self.fusion == Fusion::Offset;
+        let clinical = (self.n_clinical > 0 && !offset)
             .then(|| LinearConfig::new(self.n_clinical, self.clinical_units).init(device));
-        let fused = c_in
-            + if self.n_clinical > 0 {
-                self.clinical_units
-            } else {
-                0
-            };
+        let fused = c_in + clinical.as_ref().map_or(0, |_| self.clinical_units);
         let classifier = LinearConfig::new(fused, 2).init(device);
         Ok(Net {
             stem,
@@ -124,6 +161,7 @@ impl NetConfig {
             classifier,
             slope,
             fused,
+            offset,
         })
     }
 
@@ -171,15 +209,13 @@ impl Net {
         clinical: Option<Tensor<2>>,
         dropout_keep: Option<Tensor<2>>,
     ) -> Tensor<2> {
-        let mut features = self.image_features(images);
-        if let (Some(fc), Some(c)) = (&self.clinical, clinical) {
-            let c = leaky_relu(fc.forward(c), self.slope);
-            features = Tensor::cat(vec![features, c], 1);
-        }
-        if let Some(keep) = dropout_keep {
-            features = features * keep;
-        }
-        self.classifier.forward(features)
+        let head = Head {
+            clinical: self.clinical.as_ref(),
+            classifier: &self.classifier,
+            offset: self.offset,
+            slope: self.slope,
+        };
+        head.forward(self.image_features(images), clinical, dropout_keep)
     }
 
     /// SLM probability `[B]`: softmax of the logits, class 1.

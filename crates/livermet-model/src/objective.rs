@@ -1,4 +1,4 @@
-//! The training objective and learning-rate schedule (DESIGN.md "training" row).
+//! The training objective and learning-rate schedule (docs/DESIGN.md "training" row).
 
 use burn::nn::loss::CrossEntropyLossConfig;
 use burn::tensor::{Int, Tensor};

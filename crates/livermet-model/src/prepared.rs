@@ -150,7 +150,7 @@ fn load_patient(
         patient_id: id.clone(),
         message,
     };
-    let folder = dir.join(id);
+    let folder = livermet_io::patient_dir(dir, id).map_err(|e| src(e.to_string()))?;
     let manifest_path = folder.join("manifest.json");
     if !manifest_path.exists() {
         return Err(src(format!(
@@ -158,7 +158,7 @@ fn load_patient(
             manifest_path.display()
         )));
     }
-    let manifest: PatchManifest = crate::checkpoint::read_json(&manifest_path)?;
+    let manifest: PatchManifest = livermet_io::read_json(&manifest_path)?;
     if manifest.patient_id != *id {
         return Err(src(format!(
             "{} belongs to patient {}",

@@ -1,10 +1,11 @@
-//! The two protocols of DESIGN.md: `paper` (the paper's settings, a GPU job) and `quick` (the
+//! The two protocols of docs/DESIGN.md: `paper` (the paper's settings, a GPU job) and `quick` (the
 //! same code path sized for a 2-core CPU: narrower network, fewer epochs and augmented copies,
 //! and a learning rate raised to match the shorter run).
 
 use livermet_image::AugmentConfig;
 
-use crate::config::{ModelKind, NetConfig};
+use crate::config::NetConfig;
+use crate::model_name::ModelName;
 use crate::train::TrainConfig;
 
 /// Which protocol.
@@ -18,9 +19,17 @@ pub enum Protocol {
 }
 
 impl Protocol {
-    /// The network for `kind` with `n_clinical` clinical features.
-    pub fn net(self, kind: ModelKind, n_clinical: usize) -> NetConfig {
-        let net = NetConfig::for_kind(kind, n_clinical);
+    /// The name of `STUDY.toml` and the command line (`quick`, `paper`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Protocol::Quick => "quick",
+            Protocol::Paper => "paper",
+        }
+    }
+
+    /// The network of `model` with `n_clinical` clinical features (Combined only).
+    pub fn net(self, model: ModelName, n_clinical: usize) -> NetConfig {
+        let net = NetConfig::for_model(model, n_clinical);
         match self {
             Protocol::Paper => net,
             // 64-pixel patches (45 mm at the T2 grid's 0.7 mm) still hold the tumour and its
@@ -43,5 +52,17 @@ impl Protocol {
     /// The augmentation (both protocols: the paper's shift, flip and +-10 degrees).
     pub fn augment(self) -> AugmentConfig {
         AugmentConfig::default()
+    }
+}
+
+impl std::str::FromStr for Protocol {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "quick" => Ok(Protocol::Quick),
+            "paper" => Ok(Protocol::Paper),
+            _ => Err(format!("`{s}` is not a protocol; use quick or paper")),
+        }
     }
 }

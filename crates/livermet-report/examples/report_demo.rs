@@ -10,7 +10,8 @@ mod common;
 
 use std::path::PathBuf;
 
-use livermet_report::{Page, check_in_browser, screenshot, svg_to_png, write_atomic};
+use livermet_io::write_bytes_atomic;
+use livermet_report::{Page, check_in_browser, screenshot, svg_to_png};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let out = PathBuf::from(
@@ -22,8 +23,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut page = Page::new("livermet report demo");
     page.section("Figures");
     for (i, (caption, svg)) in common::all_figures().into_iter().enumerate() {
-        write_atomic(&out.join(format!("figure{}.svg", i + 1)), svg.as_bytes())?;
-        write_atomic(
+        write_bytes_atomic(&out.join(format!("figure{}.svg", i + 1)), svg.as_bytes())?;
+        write_bytes_atomic(
             &out.join(format!("figure{}.png", i + 1)),
             &svg_to_png(&svg)?,
         )?;
@@ -37,7 +38,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
     page.key_values("Run", &[("Seed".into(), "42".into())]);
     let html = out.join("report.html");
-    write_atomic(&html, page.render().as_bytes())?;
+    write_bytes_atomic(&html, page.render().as_bytes())?;
     println!("wrote {}", out.display());
     match check_in_browser(&html) {
         Ok(c) => {

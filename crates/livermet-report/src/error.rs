@@ -10,6 +10,9 @@ pub enum ReportError {
         #[source]
         source: std::io::Error,
     },
+    /// A report file could not be written atomically (the error names it).
+    #[error(transparent)]
+    File(#[from] livermet_io::IoError),
     /// The SVG text could not be parsed (a bug in the figure code, or hand-edited SVG).
     #[error("cannot parse SVG: {0}")]
     Svg(String),
@@ -21,6 +24,9 @@ pub enum ReportError {
         "no headless Chromium found ({0}); install it with scripts/install-test-deps.sh, or set LIVERMET_CHROMIUM to a Chromium/Chrome binary"
     )]
     BrowserNotFound(String),
+    /// The study itself failed (bad settings or cohort, a patient that cannot be prepared, ...).
+    #[error(transparent)]
+    Study(#[from] livermet_study::StudyError),
     /// Chromium ran but failed, timed out, or the page's check script left no result.
     #[error("browser check of {}: {message}", page.display())]
     Browser { page: PathBuf, message: String },

@@ -27,6 +27,7 @@ use base64::Engine as _;
 use std::fmt::Write as _;
 
 use crate::ReportError;
+use crate::html::esc;
 
 /// One curve: its legend label, its points in data coordinates (non-finite points break the
 /// line), and whether it is drawn dashed.
@@ -469,24 +470,6 @@ fn text_width(text: &str, size: f64) -> f64 {
     text.chars().count() as f64 * size * 0.62
 }
 
-/// Escapes text for SVG/XML content and attribute values.
-pub(crate) fn esc(text: &str) -> String {
-    let mut s = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => s.push_str("&amp;"),
-            '<' => s.push_str("&lt;"),
-            '>' => s.push_str("&gt;"),
-            '"' => s.push_str("&quot;"),
-            '\'' => s.push_str("&#39;"),
-            // XML 1.0 forbids most control characters.
-            c if (c as u32) < 0x20 && c != '\t' && c != '\n' && c != '\r' => s.push(' '),
-            c => s.push(c),
-        }
-    }
-    s
-}
-
 fn finite_max_y<'a>(series: impl Iterator<Item = &'a Series>) -> Option<f64> {
     series
         .flat_map(|s| s.points.iter())
@@ -506,29 +489,43 @@ fn finite_max_x<'a>(series: impl Iterator<Item = &'a Series>) -> Option<f64> {
 // ---------------------------------------------------------------------------------------------
 // The figures
 
-/// ROC curves: x = 1 - specificity, y = sensitivity, both 0..1, with the grey dashed chance
-/// diagonal. Legend: one entry per curve (label usually like "Combined DL, AUC 0.82 (0.75-0.88)").
-pub fn roc_figure(title: &str, curves: &[Series]) -> String {
+/// A 420x420 figure on the unit square with `axes` (x, y) and room for `entries` legend lines,
+/// opened and clipped, with the dashed grey diagonal drawn and labelled `reference`.
+fn unit_square(
+    kind: &'static str,
+    title: &str,
+    axes: (&'static str, &'static str),
+    entries: usize,
+    reference: &str,
+) -> (Frame, String) {
     let f = Frame::new(
-        "roc",
+        kind,
         title,
         420.0,
         420.0,
-        Axis::new(0.0, 1.0, "1 − Specificity"),
-        Axis::new(0.0, 1.0, "Sensitivity"),
-        curves.len(),
+        Axis::new(0.0, 1.0, axes.0),
+        Axis::new(0.0, 1.0, axes.1),
+        entries,
     );
     let mut out = String::new();
     f.open(&mut out, title);
     f.open_clip(&mut out);
-    let chance = Style::new(REFERENCE_GREY, 1.0, true);
+    let diagonal = Style::new(REFERENCE_GREY, 1.0, true);
     f.line(
         &mut out,
         "reference",
-        "Chance",
+        reference,
         &[(0.0, 0.0), (1.0, 1.0)],
-        &chance,
+        &diagonal,
     );
+    (f, out)
+}
+
+/// ROC curves: x = 1 - specificity, y = sensitivity, both 0..1, with the grey dashed chance
+/// diagonal. Legend: one entry per curve (label usually like "Combined DL, AUC 0.82 (0.75-0.88)").
+pub fn roc_figure(title: &str, curves: &[Series]) -> String {
+    let axes = ("1 − Specificity", "Sensitivity");
+    let (f, mut out) = unit_square("roc", title, axes, curves.len(), "Chance");
     let mut legend = Vec::new();
     for (i, c) in curves.iter().enumerate() {
         let style = Style::series(i, c);
@@ -612,26 +609,9 @@ pub fn decision_curve_figure(title: &str, curves: &[Series], treat_all: &Series)
 /// is its points with circle markers joined by lines; the dashed grey "Ideal" diagonal is listed
 /// last in the legend.
 pub fn calibration_figure(title: &str, curves: &[Series]) -> String {
-    let f = Frame::new(
-        "calibration",
-        title,
-        420.0,
-        420.0,
-        Axis::new(0.0, 1.0, "Predicted probability"),
-        Axis::new(0.0, 1.0, "Observed proportion"),
-        curves.len() + 1,
-    );
-    let mut out = String::new();
-    f.open(&mut out, title);
-    f.open_clip(&mut out);
+    let axes = ("Predicted probability", "Observed proportion");
+    let (f, mut out) = unit_square("calibration", title, axes, curves.len() + 1, "Ideal");
     let ideal = Style::new(REFERENCE_GREY, 1.0, true);
-    f.line(
-        &mut out,
-        "reference",
-        "Ideal",
-        &[(0.0, 0.0), (1.0, 1.0)],
-        &ideal,
-    );
     let mut legend = Vec::new();
     for (i, c) in curves.iter().enumerate() {
         let style = Style::series(i, c);

@@ -220,7 +220,8 @@ impl Page {
     }
 }
 
-/// Escapes text for HTML content and (double- or single-quoted) attribute values.
+/// Escapes text for HTML and SVG/XML content and (double- or single-quoted) attribute
+/// values; control characters XML 1.0 forbids become spaces.
 pub fn esc(text: &str) -> String {
     let mut s = String::with_capacity(text.len());
     for c in text.chars() {
@@ -230,6 +231,8 @@ pub fn esc(text: &str) -> String {
             '>' => s.push_str("&gt;"),
             '"' => s.push_str("&quot;"),
             '\'' => s.push_str("&#39;"),
+            // XML 1.0 forbids most control characters.
+            c if (c as u32) < 0x20 && c != '\t' && c != '\n' && c != '\r' => s.push(' '),
             c => s.push(c),
         }
     }

@@ -1,4 +1,4 @@
-//! The study report in `OUT/` (DESIGN.md, "Files"): `results.json` (every number), CSV tables,
+//! The study report in `OUT/` (docs/DESIGN.md, "Files"): `results.json` (every number), CSV tables,
 //! figures as SVG and PNG under `figures/`, and `report.html` (one self-contained page).
 
 use std::path::{Path, PathBuf};
@@ -14,7 +14,8 @@ use crate::figures::{
     Series, Tile, TileRow, calibration_figure, decision_curve_figure, representative_figure,
     roc_figure,
 };
-use crate::{Page, ReportError, svg_to_png, write_atomic};
+use crate::{Page, ReportError, svg_to_png};
+use livermet_io::write_bytes_atomic;
 
 /// Cohort keys as the report names them.
 /// Column names as owned strings.
@@ -58,7 +59,7 @@ pub fn write_study_report(out: &Path, inputs: &ReportInputs) -> Result<ReportFil
     })?;
     let mut files = ReportFiles::default();
     let mut put = |name: &str, bytes: &[u8]| -> Result<(), ReportError> {
-        write_atomic(&out.join(name), bytes)?;
+        write_bytes_atomic(&out.join(name), bytes)?;
         files.files.push(PathBuf::from(name));
         Ok(())
     };
@@ -202,13 +203,57 @@ fn summary_section(page: &mut Page, r: &StudyResults, seconds: f64) {
             rows.push(vec![
                 cohort_title(key).to_string(),
                 m.to_string(),
-                auc_text(e.auc, e.ci_low, e.ci_high),
+                e.estimate.label(),
             ]);
         }
     }
     page.table(
         "AUC (95% CI, DeLong)",
         &["Cohort".into(), "Model".into(), "AUC (95% CI)".into()],
+        &rows,
+    );
+    bayes_limit_table(page, r);
+}
+
+/// On the synthetic twin: "How close to the limit" (the AUC of the true posteriors beside each
+/// model's, and the gap).
+fn bayes_limit_table(page: &mut Page, r: &StudyResults) {
+    let mut rows = Vec::new();
+    for (key, c) in cohorts_in_order(r) {
+        let Some(l) = &c.bayes_limit else { continue };
+        let limit = &l.bayes_limit_clinical_latent;
+        let clinical = &l.bayes_limit_clinical;
+        for (m, gap) in &l.gap_to_bayes_limit {
+            let e = &c.models[m];
+            rows.push(vec![
+                cohort_title(key).to_string(),
+                m.to_string(),
+                e.estimate.label(),
+                limit.label(),
+                format!("{gap:.3}"),
+                clinical.label(),
+            ]);
+        }
+    }
+    if rows.is_empty() {
+        return;
+    }
+    page.paragraph(
+        "This cohort is the synthetic twin, whose generator knows each patient's true probability \
+         of SLM: from the five clinical values alone, and from them plus the latent imaging score \
+         that the images express. The AUC of the true probability is the Bayes limit: no model \
+         of these inputs can do better in expectation.",
+    );
+    page.table(
+        "How close to the limit",
+        &names(&[
+            "Cohort",
+            "Model",
+            "AUC (95% CI)",
+            "Bayes limit, clinical + imaging",
+            "Gap",
+            "Bayes limit, clinical only",
+        ]),
         &rows,
     );
 }
@@ -279,8 +324,8 @@ fn performance_html(c: &CohortEvaluation) -> Vec<Vec<String>> {
             let t = &e.threshold_metrics;
             vec![
                 m.to_string(),
-                auc_text(e.auc, e.ci_low, e.ci_high),
-                format!("{:.3}", e.threshold),
+                e.estimate.label(),
+                format!("{:.3}", t.threshold),
             ]
             .into_iter()
             .chain(percent_labels(t))
@@ -298,11 +343,12 @@ fn comparison_html(c: &CohortEvaluation) -> Vec<Vec<String>> {
     c.comparisons
         .iter()
         .map(|x| {
+            let t = &x.test;
             vec![
                 format!("{} vs {}", x.a, x.b),
-                format!("{:.3} ({:.3} to {:.3})", x.auc_diff, x.ci_low, x.ci_high),
-                x.z.map_or("-".into(), |z| format!("{z:.2}")),
-                p_text(x.p),
+                format!("{:.3} ({:.3} to {:.3})", t.auc_diff, t.ci_low, t.ci_high),
+                t.z.map_or("-".into(), |z| format!("{z:.2}")),
+                p_text(t.p),
             ]
         })
         .collect()
@@ -324,13 +370,6 @@ fn association_html(c: &CohortEvaluation) -> Vec<Vec<String>> {
             ]
         })
         .collect()
-}
-
-fn auc_text(auc: f64, lo: Option<f64>, hi: Option<f64>) -> String {
-    match (lo, hi) {
-        (Some(l), Some(h)) => format!("{auc:.3} ({l:.3}-{h:.3})"),
-        _ => format!("{auc:.3}"),
-    }
 }
 
 fn opt(v: Option<f64>) -> String {
@@ -393,15 +432,15 @@ fn performance_rows_of(key: &str, c: &CohortEvaluation) -> Vec<Vec<String>> {
             vec![
                 key.to_string(),
                 m.to_string(),
-                e.auc.to_string(),
-                opt(e.ci_low),
-                opt(e.ci_high),
-                e.threshold.to_string(),
-                opt(e.accuracy),
-                opt(e.sensitivity),
-                opt(e.specificity),
-                opt(e.ppv),
-                opt(e.npv),
+                e.estimate.auc.to_string(),
+                opt(e.estimate.ci_low),
+                opt(e.estimate.ci_high),
+                t.threshold.to_string(),
+                opt(t.accuracy.estimate),
+                opt(t.sensitivity.estimate),
+                opt(t.specificity.estimate),
+                opt(t.ppv.estimate),
+                opt(t.npv.estimate),
                 t.tp.to_string(),
                 t.fp.to_string(),
                 t.tn.to_string(),
@@ -426,17 +465,18 @@ fn comparison_rows_of(key: &str, c: &CohortEvaluation) -> Vec<Vec<String>> {
     c.comparisons
         .iter()
         .map(|x| {
+            let t = &x.test;
             vec![
                 key.to_string(),
                 x.a.to_string(),
                 x.b.to_string(),
-                x.auc_a.to_string(),
-                x.auc_b.to_string(),
-                x.auc_diff.to_string(),
-                opt(x.z),
-                opt(x.p),
-                x.ci_low.to_string(),
-                x.ci_high.to_string(),
+                t.auc_a.to_string(),
+                t.auc_b.to_string(),
+                t.auc_diff.to_string(),
+                opt(t.z),
+                opt(t.p),
+                t.ci_low.to_string(),
+                t.ci_high.to_string(),
             ]
         })
         .collect()
@@ -613,7 +653,7 @@ fn cohort_figures(key: &str, c: &CohortEvaluation) -> Vec<(&'static str, String)
         .iter()
         .map(|(m, e)| {
             Series::new(
-                format!("{m}: AUC {}", auc_text(e.auc, e.ci_low, e.ci_high)),
+                format!("{m}: AUC {}", e.estimate.label()),
                 e.roc.iter().map(|p| (p.fpr, p.tpr)).collect(),
             )
         })

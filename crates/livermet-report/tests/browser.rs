@@ -6,7 +6,8 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-use livermet_report::{BrowserCheck, Page, check_in_browser, screenshot, write_atomic};
+use livermet_io::write_bytes_atomic;
+use livermet_report::{BrowserCheck, Page, check_in_browser, screenshot};
 
 /// One browser at a time: they are heavy on a small machine.
 static BROWSER: Mutex<()> = Mutex::new(());
@@ -27,7 +28,7 @@ fn full_page() -> String {
 
 fn check(dir: &Path, name: &str, html: &str) -> BrowserCheck {
     let path = dir.join(name);
-    write_atomic(&path, html.as_bytes()).unwrap();
+    write_bytes_atomic(&path, html.as_bytes()).unwrap();
     let _guard = BROWSER.lock().unwrap_or_else(|e| e.into_inner());
     check_in_browser(&path).unwrap_or_else(|e| panic!("{e}"))
 }
@@ -112,7 +113,7 @@ fn a_page_without_the_check_script_is_an_error() {
 fn screenshot_writes_a_png_of_the_window_size() {
     let dir = tempfile::tempdir().unwrap();
     let page = dir.path().join("report.html");
-    write_atomic(&page, full_page().as_bytes()).unwrap();
+    write_bytes_atomic(&page, full_page().as_bytes()).unwrap();
     let shot: PathBuf = dir.path().join("shot.png");
     {
         let _guard = BROWSER.lock().unwrap_or_else(|e| e.into_inner());

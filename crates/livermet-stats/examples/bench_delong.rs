@@ -3,7 +3,7 @@
 //! - stratified bootstrap CI, 2000 resamples, n = 10,000.
 //!
 //! Run: `cargo run --release -p livermet-stats --example bench_delong`
-//! (RAYON_NUM_THREADS sets the thread count; the target is < 1 s on 2 cores.)
+//! (RAYON_NUM_THREADS sets the thread count; the target is under 1 s on 2 cores.)
 
 use std::time::Instant;
 

@@ -27,15 +27,18 @@ pub struct Estimate {
     pub ci_high: f64,
 }
 
-fn estimate(name: &str, b: f64, se: f64) -> Estimate {
-    let c = wald_coefficient(name, b, se);
-    Estimate {
-        estimate: c.coef,
-        se: c.se,
-        z: c.z,
-        p: c.p,
-        ci_low: c.ci_low,
-        ci_high: c.ci_high,
+impl Estimate {
+    /// `b` with standard error `se`: `z = b / se`, `p = 2 (1 - Phi(|z|))`, `b -/+ 1.959964 se`.
+    pub fn wald(b: f64, se: f64) -> Self {
+        let c = wald_coefficient("", b, se);
+        Estimate {
+            estimate: c.coef,
+            se: c.se,
+            z: c.z,
+            p: c.p,
+            ci_low: c.ci_low,
+            ci_high: c.ci_high,
+        }
     }
 }
 
@@ -89,11 +92,7 @@ pub fn calibration_in_the_large(
             fit.iterations
         )));
     }
-    Ok(estimate(
-        "calibration_in_the_large",
-        fit.beta[0],
-        fit.cov[0].sqrt(),
-    ))
+    Ok(Estimate::wald(fit.beta[0], fit.cov[0].sqrt()))
 }
 
 /// The calibration slope `b` (and its intercept `a`) of `logit P(y = 1) = a + b logit(p)`:
@@ -120,8 +119,8 @@ pub fn calibration_slope(
     let fit = fit_logistic(&design, y, opts)?;
     let (a, b) = (&fit.coefficients[0], &fit.coefficients[1]);
     Ok(CalibrationSlope {
-        slope: estimate("slope", b.coef, b.se),
-        intercept: estimate("intercept", a.coef, a.se),
+        slope: Estimate::wald(b.coef, b.se),
+        intercept: Estimate::wald(a.coef, a.se),
     })
 }
 
@@ -354,4 +353,61 @@ fn groups_checked(g: usize) -> Result<usize, StatsError> {
         )));
     }
     Ok(g)
+}
+
+impl Calibration {
+    /// The calibration as text, one measure per line, then the binned curve (what
+    /// `livermet stats calibration` prints).
+    pub fn text(&self) -> String {
+        use std::fmt::Write as _;
+        let mut out = String::new();
+        let e = &self.calibration_in_the_large;
+        writeln!(
+            out,
+            "  calibration-in-the-large {:>8.4}  (95% CI {:.4} to {:.4}; 0 is ideal)",
+            e.estimate, e.ci_low, e.ci_high
+        )
+        .ok();
+        let s = &self.calibration_slope.slope;
+        writeln!(
+            out,
+            "  calibration slope        {:>8.4}  (95% CI {:.4} to {:.4}; 1 is ideal)",
+            s.estimate, s.ci_low, s.ci_high
+        )
+        .ok();
+        writeln!(out, "  Brier score              {:>8.4}", self.brier).ok();
+        let h = &self.hosmer_lemeshow;
+        writeln!(
+            out,
+            "  Hosmer-Lemeshow          chi2 = {:.4} (df {}, {} groups), p = {:.4}",
+            h.chi2, h.df, h.groups, h.p
+        )
+        .ok();
+        writeln!(
+            out,
+            "\n  {:>4} {:>6} {:>7} {:>10} {:>9} {:>19}",
+            "bin", "n", "events", "predicted", "observed", "observed 95% CI"
+        )
+        .ok();
+        for (i, b) in self.curve.iter().enumerate() {
+            writeln!(
+                out,
+                "  {:>4} {:>6} {:>7} {:>10.4} {:>9.4}   {:.4} to {:.4}",
+                i + 1,
+                b.n,
+                b.events,
+                b.mean_predicted,
+                b.observed,
+                b.ci_low,
+                b.ci_high
+            )
+            .ok();
+        }
+        writeln!(
+            out,
+            "  (Wilson score intervals; bins are quantiles of the predicted probability)"
+        )
+        .ok();
+        out
+    }
 }

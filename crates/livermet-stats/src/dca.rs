@@ -33,6 +33,42 @@ pub struct DecisionCurvePoint {
     pub net_intervention_avoided: f64,
 }
 
+/// The grid written START:STOP:STEP (e.g. `0.01:0.99:0.01`), as [`threshold_grid`] makes it.
+pub fn parse_grid(s: &str) -> Result<Vec<f64>, StatsError> {
+    let parts: Vec<f64> = s
+        .split(':')
+        .map(|p| p.trim().parse::<f64>())
+        .collect::<Result<_, _>>()
+        .ok()
+        .filter(|v: &Vec<f64>| v.len() == 3)
+        .ok_or_else(|| {
+            StatsError::InvalidValue(format!(
+                "thresholds `{s}`: write START:STOP:STEP, e.g. 0.01:0.99:0.01"
+            ))
+        })?;
+    threshold_grid(parts[0], parts[1], parts[2])
+}
+
+/// The curves as CSV: `model,threshold,net_benefit,net_intervention_avoided`.
+pub fn to_csv(points: &[DecisionCurvePoint]) -> Result<Vec<u8>, csv::Error> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record([
+        "model",
+        "threshold",
+        "net_benefit",
+        "net_intervention_avoided",
+    ])?;
+    for p in points {
+        w.write_record([
+            p.model.clone(),
+            p.threshold.to_string(),
+            p.net_benefit.to_string(),
+            p.net_intervention_avoided.to_string(),
+        ])?;
+    }
+    w.into_inner().map_err(|e| e.into_error().into())
+}
+
 /// Thresholds start, start + step, ..., up to stop (inclusive), computed in decimal steps so
 /// that 0.01:0.99:0.01 gives exactly the doubles i / 100 (as dcurves' and numpy's grids), which
 /// matters when a risk equals a threshold. Every threshold must lie in (0, 1).

@@ -19,7 +19,7 @@ use serde::Serialize;
 use statrs::function::erf::erfc;
 
 use crate::StatsError;
-use crate::roc::{Z95, check_inputs};
+use crate::roc::{Z95, check_all_inputs};
 
 /// DeLong's structural components and the AUC covariance for k scores on the same subjects.
 #[derive(Debug, Clone, Serialize)]
@@ -150,13 +150,7 @@ fn covariance_matrix(v: &[Vec<f64>], means: &[f64]) -> Vec<Vec<f64>> {
 /// subjects, in the order of `outcomes`). Needs at least 2 positives and 2 negatives (the
 /// sample covariances S10, S01 need two of each); NaN scores are an error.
 pub fn delong(scores: &[&[f64]], outcomes: &[bool]) -> Result<DelongFit, StatsError> {
-    if scores.is_empty() {
-        return Err(StatsError::InsufficientData("no scores given".into()));
-    }
-    let (mut m, mut n) = (0, 0);
-    for s in scores {
-        (m, n) = check_inputs(s, outcomes)?;
-    }
+    let (m, n) = check_all_inputs(scores, outcomes)?;
     if m < 2 || n < 2 {
         return Err(StatsError::InsufficientData(format!(
             "DeLong's variance needs at least 2 positives and 2 negatives (got {m} and {n})"

@@ -23,7 +23,17 @@ pub enum StatsError {
     /// An iterative fit that did not converge within its iteration cap.
     #[error("did not converge: {0}")]
     NotConverged(String),
+    /// A subjects table (CSV) that cannot be read or used as asked: the file, and what is
+    /// wrong where (row, column).
+    #[error("{}: {reason}", path.display())]
+    Table {
+        path: std::path::PathBuf,
+        reason: String,
+    },
     /// A singular design (collinear predictors).
     #[error("singular design: {0}")]
     Singular(String),
+    /// An exact computation too large to run (e.g. an exact test over too many tables).
+    #[error("too large: {0}")]
+    TooLarge(String),
 }

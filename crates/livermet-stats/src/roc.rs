@@ -8,12 +8,12 @@ use serde::Serialize;
 use crate::StatsError;
 use crate::delong::{DelongFit, delong};
 
-/// The normal quantile used for 95% intervals: 1.96, as in the issue and the paper's software.
+/// The normal quantile used for 95% intervals: 1.96, the rounded 97.5% point that clinical
+/// papers and their software print (docs/DESIGN.md, "The protocol", metrics).
 pub const Z95: f64 = 1.96;
 
-/// Check one score vector against the outcomes: equal lengths, no NaN, both classes present.
-/// Returns (positives, negatives).
-pub fn check_inputs(scores: &[f64], outcomes: &[bool]) -> Result<(usize, usize), StatsError> {
+/// Check one score vector against the outcomes: one score per subject, none NaN.
+pub fn check_scores(scores: &[f64], outcomes: &[bool]) -> Result<(), StatsError> {
     if scores.len() != outcomes.len() {
         return Err(StatsError::LengthMismatch {
             what: "scores".into(),
@@ -23,10 +23,31 @@ pub fn check_inputs(scores: &[f64], outcomes: &[bool]) -> Result<(usize, usize),
     }
     if let Some(i) = scores.iter().position(|s| s.is_nan()) {
         return Err(StatsError::InvalidValue(format!(
-            "score {} (0-based) is NaN: drop the subject or fill in the score",
-            i
+            "score {i} (0-based) is NaN: drop the subject or fill in the score"
         )));
     }
+    Ok(())
+}
+
+/// [`check_inputs`] of every score vector (at least one); returns (positives, negatives).
+pub fn check_all_inputs(
+    scores: &[&[f64]],
+    outcomes: &[bool],
+) -> Result<(usize, usize), StatsError> {
+    if scores.is_empty() {
+        return Err(StatsError::InsufficientData("no scores given".into()));
+    }
+    let mut counts = (0, 0);
+    for s in scores {
+        counts = check_inputs(s, outcomes)?;
+    }
+    Ok(counts)
+}
+
+/// Check one score vector against the outcomes: [`check_scores`], and both classes present.
+/// Returns (positives, negatives).
+pub fn check_inputs(scores: &[f64], outcomes: &[bool]) -> Result<(usize, usize), StatsError> {
+    check_scores(scores, outcomes)?;
     let m = outcomes.iter().filter(|&&o| o).count();
     let n = outcomes.len() - m;
     if m == 0 || n == 0 {
@@ -140,6 +161,15 @@ impl AucEstimate {
             zero_variance: se == Some(0.0),
         }
     }
+
+    /// "0.812 (0.701-0.923)": the AUC and its 95% CI to 3 decimals, as the paper prints them
+    /// (the AUC alone when there is no CI).
+    pub fn label(&self) -> String {
+        match (self.ci_low, self.ci_high) {
+            (Some(l), Some(h)) => format!("{:.3} ({l:.3}-{h:.3})", self.auc),
+            _ => format!("{:.3}", self.auc),
+        }
+    }
 }
 
 /// ROC analysis of k scores on the same subjects: each AUC with its DeLong CI, and (with at
@@ -159,13 +189,7 @@ pub struct RocAnalysis {
 
 /// AUC, DeLong SE and 95% CI of each score; one class only or NaN scores are errors.
 pub fn roc_analysis(scores: &[&[f64]], outcomes: &[bool]) -> Result<RocAnalysis, StatsError> {
-    if scores.is_empty() {
-        return Err(StatsError::InsufficientData("no scores given".into()));
-    }
-    let (mut m, mut n) = (0, 0);
-    for s in scores {
-        (m, n) = check_inputs(s, outcomes)?;
-    }
+    let (m, n) = check_all_inputs(scores, outcomes)?;
     if m < 2 || n < 2 {
         // AUC is defined, its DeLong variance is not.
         let estimates = scores

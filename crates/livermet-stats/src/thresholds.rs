@@ -165,18 +165,7 @@ pub fn threshold_metrics(
     outcomes: &[bool],
     rule: ThresholdRule,
 ) -> Result<ThresholdMetrics, StatsError> {
-    if scores.len() != outcomes.len() {
-        return Err(StatsError::LengthMismatch {
-            what: "scores".into(),
-            expected: outcomes.len(),
-            got: scores.len(),
-        });
-    }
-    if let Some(i) = scores.iter().position(|s| s.is_nan()) {
-        return Err(StatsError::InvalidValue(format!(
-            "score {i} (0-based) is NaN"
-        )));
-    }
+    crate::roc::check_scores(scores, outcomes)?;
     let t = choose_threshold(scores, rule)?;
     let (mut tp, mut fp, mut tn, mut fn_) = (0, 0, 0, 0);
     for (&s, &o) in scores.iter().zip(outcomes) {

@@ -51,7 +51,7 @@ fn main() {
                 .unwrap();
             let im = p.images.as_ref().unwrap();
             let (t2, roi) = (read_volume(&im.t2).unwrap(), read_volume(&im.roi).unwrap());
-            let pdir = prepared_dir(&out, &p.id);
+            let pdir = prepared_dir(&out, &p.id).unwrap();
             let tf: serde_json::Value = serde_json::from_str(
                 &std::fs::read_to_string(pdir.join("transforms.json")).unwrap(),
             )

@@ -1,27 +1,32 @@
-//! The model bundle (`OUT/model/`, DESIGN.md "Files") and `predict` for new patients.
+//! The model bundle (`OUT/model/`, docs/DESIGN.md "Files") and `predict` for new patients.
 //!
 //! The bundle holds what scoring a new patient needs and nothing about the training patients
 //! beyond summary numbers: `card.json` (format, version, training cohort size and prevalence,
 //! validation results, risk thresholds), `cf.json` (the final CF model), `standardisation.json`
 //! (the clinical vector's training mean and SD), `prepare.json` (preprocessing settings) and one
-//! folder per network (`mri/`, `combined/`: `net.json` + weights).
+//! folder per network (`mri/`, `combined/`: `net.json` + weights; with offset fusion
+//! `combined/offset_cf.json` too, the CF model whose linear predictor the network takes).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use livermet_cohort::{Patient, ValidateOptions, validate_cohort};
-use livermet_model::checkpoint::{read_json, write_json_atomic};
-use livermet_model::{Device, ModelKind, PreparedPatches, load_model, patient_scores};
+use livermet_io::read_json;
+use livermet_model::{Device, Fusion, PreparedPatches, load_model, patient_scores};
 use serde::{Deserialize, Serialize};
 
 use crate::StudyError;
 use crate::clinical::{CfFit, FeatureTable, Standardisation};
 use crate::prepare::{PrepareSettings, prepare_cohort};
-use crate::run::{StudyRun, rows_for};
+use crate::run::StudyRun;
 use crate::settings::ModelName;
+use crate::unit::{ClinicalInput, rows_for};
 
 /// Version of the bundle layout; a bundle of another format is refused.
-pub const BUNDLE_FORMAT: u32 = 1;
+pub const BUNDLE_FORMAT: u32 = 2;
+
+/// The offset-fusion CF model beside the Combined network's weights.
+const OFFSET_CF_FILE: &str = "offset_cf.json";
 
 /// A model's validation summary on the card.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -51,16 +56,13 @@ pub struct ModelCard {
     pub intended_use: String,
 }
 
-/// Writes the bundle of a finished study into `dir` (replaced as a whole: built under a
-/// temporary name, then renamed).
+/// Writes the bundle of a finished study into `dir` (replaced as a whole:
+/// [`livermet_io::write_dir_atomic`]).
 pub fn write_bundle(
     run: &StudyRun,
     validation: BTreeMap<String, BTreeMap<ModelName, CardAuc>>,
     dir: &Path,
 ) -> Result<(), StudyError> {
-    let tmp = dir.with_extension("tmp");
-    let _ = std::fs::remove_dir_all(&tmp);
-    std::fs::create_dir_all(&tmp).map_err(|e| StudyError::file(&tmp, e))?;
     let training_slm = run.primary.iter().filter(|p| p.slm == Some(true)).count();
     let mut thresholds = BTreeMap::new();
     for (m, s) in &run.primary_apparent.scores {
@@ -82,25 +84,34 @@ pub fn write_bundle(
                        medical device."
             .into(),
     };
-    write_json_atomic(&tmp.join("card.json"), &card)?;
-    if let Some(cf) = &run.final_cf {
-        write_json_atomic(&tmp.join("cf.json"), cf)?;
-    }
-    write_json_atomic(
-        &tmp.join("standardisation.json"),
-        &run.final_standardisation,
-    )?;
-    write_json_atomic(&tmp.join("prepare.json"), &run.settings.prepare_settings())?;
-    for (m, src) in &run.final_networks {
-        let dst = tmp.join(m.as_str().to_lowercase());
-        std::fs::create_dir_all(&dst).map_err(|e| StudyError::file(&dst, e))?;
-        for f in ["net.json", "model.bpk"] {
-            std::fs::copy(src.join(f), dst.join(f))
-                .map_err(|e| StudyError::file(&src.join(f), e))?;
+    let standardisation = &run.final_standardisation;
+    let prepare = run.settings.prepare_settings();
+    Ok(livermet_io::write_dir_atomic(dir, |tmp| {
+        livermet_io::write_json_atomic(&tmp.join("card.json"), &card)?;
+        if let Some(cf) = &run.final_cf {
+            livermet_io::write_json_atomic(&tmp.join("cf.json"), cf)?;
         }
-    }
-    let _ = std::fs::remove_dir_all(dir);
-    std::fs::rename(&tmp, dir).map_err(|e| StudyError::file(dir, e))
+        livermet_io::write_json_atomic(&tmp.join("standardisation.json"), standardisation)?;
+        livermet_io::write_json_atomic(&tmp.join("prepare.json"), &prepare)?;
+        for (m, src) in &run.final_networks {
+            let dst = tmp.join(m.slug());
+            let copy = |f: &str| {
+                std::fs::create_dir_all(&dst)
+                    .and_then(|()| std::fs::copy(src.join(f), dst.join(f)))
+                    .map_err(|source| livermet_io::IoError::Write {
+                        path: dst.join(f),
+                        source,
+                    })
+            };
+            copy("net.json")?;
+            copy("model.bpk")?;
+        }
+        if let Some(cf) = &run.final_offset_cf {
+            let dir = tmp.join(ModelName::Combined.slug());
+            livermet_io::write_json_atomic(&dir.join(OFFSET_CF_FILE), cf)?;
+        }
+        Ok(())
+    })?)
 }
 
 /// A loaded bundle.
@@ -111,6 +122,8 @@ pub struct Bundle {
     pub cf: Option<CfFit>,
     pub standardisation: Standardisation,
     pub prepare: PrepareSettings,
+    /// The CF model of the Combined network's offset (offset fusion only).
+    pub offset_cf: Option<CfFit>,
 }
 
 impl Bundle {
@@ -147,8 +160,15 @@ impl Bundle {
         } else {
             None
         };
+        let offset_cf_path = dir.join(ModelName::Combined.slug()).join(OFFSET_CF_FILE);
+        let offset_cf = if offset_cf_path.exists() {
+            Some(read_json(&offset_cf_path)?)
+        } else {
+            None
+        };
         Ok(Bundle {
             dir: dir.to_path_buf(),
+            offset_cf,
             cf,
             standardisation: read_json(&dir.join("standardisation.json"))?,
             prepare: read_json(&dir.join("prepare.json"))?,
@@ -175,6 +195,9 @@ pub struct Prediction {
     pub predictions: Vec<ModelPrediction>,
     /// Where the patient's prepared data (registered channels, ROI, transforms) was written.
     pub prepared: PathBuf,
+    /// What the readers repaired and what looks suspect (a tumour at the image border), one
+    /// line each: the prediction stands, but the user should look.
+    pub warnings: Vec<String>,
 }
 
 /// Reads the one-row cohort CSV `row_csv`, checks it (clinical values and images; no label
@@ -252,60 +275,98 @@ fn predict_rows(
     // One score per patient for each model, in the bundle's model order.
     let mut scores = Vec::new();
     for &model in &bundle.card.models {
-        scores.push(match model.network() {
-            None => {
-                let cf = bundle.cf.as_ref().ok_or_else(|| StudyError::Bundle {
-                    path: bundle.dir.clone(),
-                    reason: "cf.json is missing".into(),
-                })?;
-                let refs: Vec<&Patient> = patients.iter().collect();
-                cf.predict(&FeatureTable::clinical(&refs))
-            }
-            Some(kind) => network_scores(bundle, model, kind, &patients, work, device)?,
-        });
+        let s = if model.is_network() {
+            network_scores(bundle, model, &patients, work, device)?
+        } else {
+            let cf = bundle.cf.as_ref().ok_or_else(|| StudyError::Bundle {
+                path: bundle.dir.clone(),
+                reason: "cf.json is missing".into(),
+            })?;
+            let refs: Vec<&Patient> = patients.iter().collect();
+            cf.predict(&FeatureTable::clinical(&refs))
+        };
+        // validate refuses non-finite voxels and values; a NaN here would still read as "low
+        // risk" (NaN >= threshold is false), so it is an error, never a prediction.
+        if let Some((p, v)) = patients.iter().zip(&s).find(|(_, v)| !v.is_finite()) {
+            return Err(StudyError::Mismatch(format!(
+                "patient {}: the {model} model gave a probability of {v}; check the patient's images and values with `livermet validate`",
+                p.id
+            )));
+        }
+        scores.push(s);
     }
-    Ok(patients
+    patients
         .iter()
         .enumerate()
-        .map(|(i, patient)| Prediction {
-            patient_id: patient.id.clone(),
-            predictions: bundle
-                .card
-                .models
+        .map(|(i, patient)| {
+            let warnings = report
+                .warnings
                 .iter()
-                .zip(&scores)
-                .map(|(&model, s)| {
-                    let probability = s[i];
-                    let threshold = bundle.card.thresholds.get(&model).copied().unwrap_or(0.5);
-                    ModelPrediction {
-                        model,
-                        probability,
-                        threshold,
-                        risk_group: if probability >= threshold {
-                            "high"
-                        } else {
-                            "low"
+                .filter(|w| w.patient == patient.id)
+                .map(|w| w.to_string())
+                .chain(
+                    prep.warnings
+                        .iter()
+                        .filter(|(id, _)| *id == patient.id)
+                        .map(|(_, w)| w.clone()),
+                )
+                .collect();
+            Ok(Prediction {
+                patient_id: patient.id.clone(),
+                predictions: bundle
+                    .card
+                    .models
+                    .iter()
+                    .zip(&scores)
+                    .map(|(&model, s)| {
+                        let probability = s[i];
+                        let threshold =
+                            bundle.card.thresholds.get(&model).copied().unwrap_or(0.5);
+                        ModelPrediction {
+                            model,
+                            probability,
+                            threshold,
+                            risk_group: if probability >= threshold {
+                                "high"
+                            } else {
+                                "low"
+                            }
+                            .into(),
                         }
-                        .into(),
-                    }
-                })
-                .collect(),
-            prepared: crate::prepared_dir(work, &patient.id),
+                    })
+                    .collect(),
+                prepared: crate::prepared_dir(work, &patient.id)?,
+                warnings,
+            })
         })
-        .collect())
+        .collect()
 }
 
 /// The network `model`'s score of every patient, loading it once.
 fn network_scores(
     bundle: &Bundle,
     model: ModelName,
-    kind: ModelKind,
     patients: &[Patient],
     work: &Path,
     device: &Device,
 ) -> Result<Vec<f64>, StudyError> {
-    let (net, cfg) = load_model(&bundle.dir.join(model.as_str().to_lowercase()), device)?;
-    let rows = rows_for(patients.iter(), kind, Some(&bundle.standardisation));
+    let (net, cfg) = load_model(&bundle.dir.join(model.slug()), device)?;
+    let input = match (model, cfg.fusion, &bundle.offset_cf) {
+        (ModelName::Combined, Fusion::Paper, _) => {
+            ClinicalInput::Standardised(&bundle.standardisation)
+        }
+        (ModelName::Combined, Fusion::Offset, Some(cf)) => ClinicalInput::CfOffset(cf),
+        (ModelName::Combined, Fusion::Offset, None) => {
+            return Err(StudyError::Bundle {
+                path: bundle.dir.clone(),
+                reason: format!(
+                    "the Combined network uses offset fusion but {OFFSET_CF_FILE} is missing"
+                ),
+            });
+        }
+        _ => ClinicalInput::None,
+    };
+    let rows = rows_for(patients.iter(), input);
     let src = PreparedPatches::load(
         work,
         &rows,

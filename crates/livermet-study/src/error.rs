@@ -23,6 +23,10 @@ pub enum StudyError {
         "patient {patient} has no images in the cohort CSV; `prepare` needs t2, t1, t1ce, dwi and roi"
     )]
     NoImages { patient: String },
+    /// A file livermet writes or reads back (JSON, a folder swapped into place) failed; the
+    /// error names the file.
+    #[error(transparent)]
+    Persist(#[from] livermet_io::IoError),
     /// A file of the prepared-data folder could not be written or read.
     #[error("{path}: {reason}")]
     File { path: PathBuf, reason: String },
@@ -57,12 +61,30 @@ pub enum StudyError {
     /// Inputs that do not belong together (a study folder of other settings, ...).
     #[error("{0}")]
     Mismatch(String),
+    /// A patient ID that cannot name the patient's folder (`..`, a path separator, ...).
+    #[error(transparent)]
+    PatientId(#[from] livermet_io::InvalidPatientId),
     /// A model bundle is unusable.
     #[error("model bundle {path}: {reason}")]
     Bundle { path: PathBuf, reason: String },
 }
 
 impl StudyError {
+    /// Every problem behind the error, one line each (the invalid cohort's rows, the patients
+    /// that could not be prepared), for listing before the error line; empty for other errors.
+    pub fn problems(&self) -> Vec<String> {
+        match self {
+            StudyError::Cohort(livermet_cohort::CohortError::Invalid { problems, .. }) => {
+                problems.iter().map(|p| p.to_string()).collect()
+            }
+            StudyError::PrepareFailed { failed, .. } => failed
+                .iter()
+                .map(|(id, why)| format!("patient {id}: {why}"))
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+
     /// A file-system error on `path`.
     pub fn file(path: &Path, e: impl std::fmt::Display) -> Self {
         StudyError::File {

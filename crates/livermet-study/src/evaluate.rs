@@ -10,12 +10,14 @@ use livermet_cohort::{CLINICAL_FEATURES, Patient, Sex};
 use livermet_stats::calibration::{Calibration, calibration};
 use livermet_stats::dca::{DecisionCurvePoint, decision_curves, default_thresholds};
 use livermet_stats::logistic::{Coefficient, Design, FitOptions, univariable_fits};
-use livermet_stats::roc::{RocPoint, roc_analysis, roc_curve};
+use livermet_stats::roc::{AucEstimate, RocPoint, roc_analysis, roc_curve};
+use livermet_stats::roc_report::NamedComparison;
 use livermet_stats::table1::{Table1, Variable, VariableKind, table1};
 use livermet_stats::thresholds::{ThresholdMetrics, ThresholdRule, threshold_metrics};
 use serde::Serialize;
 
 use crate::StudyError;
+use crate::bayes_limit::BayesLimit;
 use crate::scores::CohortScores;
 use crate::settings::ModelName;
 
@@ -32,39 +34,24 @@ const CALIBRATION_BINS: usize = 10;
 /// One model in one cohort.
 #[derive(Debug, Clone, Serialize)]
 pub struct ModelEvaluation {
-    pub auc: f64,
-    pub ci_low: Option<f64>,
-    pub ci_high: Option<f64>,
-    pub se: Option<f64>,
-    /// The median score of this cohort, the paper's threshold.
-    pub threshold: f64,
-    pub accuracy: Option<f64>,
-    pub sensitivity: Option<f64>,
-    pub specificity: Option<f64>,
-    pub ppv: Option<f64>,
-    pub npv: Option<f64>,
-    /// The 2x2 table and each proportion with its count and Clopper-Pearson CI.
+    /// AUC with its DeLong SE and 95% CI (flattened: `auc`, `se`, `ci_low`, ...).
+    #[serde(flatten)]
+    pub estimate: AucEstimate,
+    /// At the median score of this cohort (the paper's threshold): the 2x2 table and ACC, SEN,
+    /// SPE, PPV and NPV, each with its count and Clopper-Pearson CI.
     pub threshold_metrics: ThresholdMetrics,
     pub roc: Vec<RocPoint>,
     /// `None` when the scores cannot be assessed (e.g. fewer than 3 distinct risks).
     pub calibration: Option<Calibration>,
     /// Why calibration is missing, if it is.
     pub calibration_note: Option<String>,
+    /// Why the AUC's CI is missing or says less than it seems, if it does (a constant score,
+    /// perfect separation).
+    pub auc_note: Option<String>,
 }
 
 /// A paired DeLong test of model `a` against model `b`.
-#[derive(Debug, Clone, Serialize)]
-pub struct Comparison {
-    pub a: ModelName,
-    pub b: ModelName,
-    pub auc_a: f64,
-    pub auc_b: f64,
-    pub auc_diff: f64,
-    pub z: Option<f64>,
-    pub p: Option<f64>,
-    pub ci_low: f64,
-    pub ci_high: f64,
-}
+pub type Comparison = NamedComparison<ModelName>;
 
 /// Univariable logistic regression of "DL score high" (at or above the cohort's median) on one
 /// clinical characteristic.
@@ -87,6 +74,8 @@ pub struct CohortEvaluation {
     pub decision_curves: Vec<DecisionCurvePoint>,
     pub table1: Table1,
     pub score_associations: Vec<ScoreAssociation>,
+    /// On the synthetic twin only: the AUC of the true posteriors and each model's gap to it.
+    pub bayes_limit: Option<BayesLimit>,
 }
 
 /// Evaluates one cohort's scores; `patients` are the cohort's patients in any order.
@@ -101,7 +90,6 @@ pub fn evaluate_cohort(
     let mut evaluated = BTreeMap::new();
     for (k, m) in models.iter().enumerate() {
         let s = columns[k];
-        let est = &roc.estimates[k];
         let t = threshold_metrics(s, y, ThresholdRule::Median)?;
         let (calibration, note) = match calibration(
             s,
@@ -113,19 +101,27 @@ pub fn evaluate_cohort(
             Ok(c) => (Some(c), None),
             Err(e) => (None, Some(e.to_string())),
         };
+        // DeLong's SE is 0 for a constant score and for perfect separation: the CI then has
+        // zero width. A constant score ranks no one, so it gets no CI at all.
+        let constant = s.iter().all(|v| *v == s[0]);
+        let mut estimate = roc.estimates[k].clone();
+        let auc_note = match (estimate.zero_variance, constant) {
+            (_, true) => Some(format!(
+                "every patient has the same {m} score: the model ranks no one, so the AUC of 0.5 has no CI"
+            )),
+            (true, false) => Some(format!(
+                "the {m} scores separate the classes perfectly: DeLong's SE is 0 and the zero-width CI understates the uncertainty"
+            )),
+            _ => None,
+        };
+        if constant {
+            (estimate.ci_low, estimate.ci_high) = (None, None);
+        }
         evaluated.insert(
             *m,
             ModelEvaluation {
-                auc: est.auc,
-                ci_low: est.ci_low,
-                ci_high: est.ci_high,
-                se: est.se,
-                threshold: t.threshold,
-                accuracy: t.accuracy.estimate,
-                sensitivity: t.sensitivity.estimate,
-                specificity: t.specificity.estimate,
-                ppv: t.ppv.estimate,
-                npv: t.npv.estimate,
+                estimate,
+                auc_note,
                 roc: roc_curve(s, y)?,
                 threshold_metrics: t,
                 calibration,
@@ -142,17 +138,10 @@ pub fn evaluate_cohort(
             ) else {
                 continue;
             };
-            let c = fit.delong_test(ia, ib)?;
             comparisons.push(Comparison {
                 a,
                 b,
-                auc_a: c.auc_a,
-                auc_b: c.auc_b,
-                auc_diff: c.auc_diff,
-                z: c.z,
-                p: c.p,
-                ci_low: c.ci_low,
-                ci_high: c.ci_high,
+                test: fit.delong_test(ia, ib)?,
             });
         }
     }
@@ -171,6 +160,7 @@ pub fn evaluate_cohort(
         decision_curves,
         table1: clinical_table1(&ordered, y)?,
         score_associations: score_associations(scores, &ordered)?,
+        bayes_limit: None,
     })
 }
 

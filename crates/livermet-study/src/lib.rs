@@ -1,9 +1,10 @@
-//! livermet-study: the protocol (DESIGN.md, "Data flow"): `prepare` (ADC, registration,
+//! livermet-study: the protocol (docs/DESIGN.md, "Data flow"): `prepare` (ADC, registration,
 //! resampling, normalisation, slices and patches, cached on disk per patient), the study
 //! (folds; CF, MRI and Combined models fitted inside each fold; external validation), its
 //! evaluation, the model bundle and `predict` for one patient.
 
 pub mod accuracy;
+pub mod bayes_limit;
 pub mod bundle;
 pub mod clinical;
 pub mod cohort_io;
@@ -16,10 +17,12 @@ pub mod results;
 pub mod run;
 pub mod scores;
 pub mod settings;
+pub mod unit;
 
 pub use error::StudyError;
 pub use prepare::{PrepareReport, PrepareSettings, PreparedPatient, prepare_cohort, prepared_dir};
 pub use prepare_patient::lowest_b_frame;
-pub use run::{Observer, Quiet, StudyRun, run_study};
+pub use run::{Observer, Quiet, StudyRun, rerun_unit, run_study};
 pub use scores::CohortScores;
 pub use settings::{ModelName, StudySettings};
+pub use unit::{Unit, UnitId, UnitRecord, fit_unit};

@@ -9,9 +9,12 @@ use livermet_cohort::{ImagePaths, Patient};
 use livermet_image::register::{Registration, register_rigid, register_rigid_masked};
 use livermet_image::{
     AdcOptions, CHANNELS, Interpolation, PatchManifest, SliceEntry, body_mask, check_roi_grid,
-    compute_adc, highest_b_frame, resample, tumour_centre, tumour_slices, zscore_normalise,
+    compute_adc, highest_b_frame, padded_pixels, resample, tumour_centre, tumour_slices,
+    zscore_normalise,
 };
-use livermet_io::{StoredType, Volume, read_dwi, read_volume, write_nifti, write_nifti_as};
+use livermet_io::{
+    StoredType, Volume, read_dwi, read_volume, write_json_atomic, write_nifti, write_nifti_as,
+};
 use serde_json::json;
 
 use crate::StudyError;
@@ -62,7 +65,7 @@ fn images(p: &Patient) -> Result<&ImagePaths, StudyError> {
     })
 }
 
-/// Prepare one patient into `dir` (written as `dir` + `.tmp`, then renamed).
+/// Prepare one patient into `dir` (written under a unique temporary name, then renamed).
 pub fn prepare_patient(
     p: &Patient,
     dir: &Path,
@@ -175,6 +178,11 @@ pub fn prepare_patient(
         adc_nonpositive_voxels: nonpositive,
         zscore,
         body_voxels,
+        padded_pixels: manifest
+            .slices
+            .iter()
+            .map(|s| padded_pixels(channels.dims, s.centre, settings.patch_size))
+            .sum(),
         manifest,
         seconds: start.elapsed().as_secs_f64(),
     };
@@ -227,14 +235,6 @@ fn write_patient_dir(
     transforms: &serde_json::Value,
     record: &PreparedPatient,
 ) -> Result<(), livermet_io::IoError> {
-    let tmp = dir.with_extension("tmp");
-    let io_err = |e: std::io::Error| livermet_io::IoError::Write {
-        path: tmp.clone(),
-        source: e,
-    };
-    let _ = std::fs::remove_dir_all(&tmp);
-    std::fs::create_dir_all(&tmp).map_err(io_err)?;
-    write_nifti(channels, &tmp.join("channels.nii.gz"))?;
     let mask = Volume::new(
         roi.dims,
         1,
@@ -244,25 +244,11 @@ fn write_patient_dir(
             .map(|&v| f32::from(u8::from(v != 0.0)))
             .collect(),
     );
-    write_nifti_as(&mask, &tmp.join("roi.nii.gz"), StoredType::UInt8)?;
-    let write_json = |name: &str, v: &serde_json::Value| {
-        std::fs::write(
-            tmp.join(name),
-            serde_json::to_string_pretty(v).expect("json"),
-        )
-        .map_err(io_err)
-    };
-    write_json("transforms.json", transforms)?;
-    write_json(
-        "manifest.json",
-        &serde_json::to_value(&record.manifest).expect("json"),
-    )?;
-    write_json(
-        "prepared.json",
-        &serde_json::to_value(record).expect("json"),
-    )?;
-    if dir.exists() {
-        std::fs::remove_dir_all(dir).map_err(io_err)?;
-    }
-    std::fs::rename(&tmp, dir).map_err(io_err)
+    livermet_io::write_dir_atomic(dir, |tmp| {
+        write_nifti(channels, &tmp.join("channels.nii.gz"))?;
+        write_nifti_as(&mask, &tmp.join("roi.nii.gz"), StoredType::UInt8)?;
+        write_json_atomic(&tmp.join("transforms.json"), transforms)?;
+        write_json_atomic(&tmp.join("manifest.json"), &record.manifest)?;
+        write_json_atomic(&tmp.join("prepared.json"), record)
+    })
 }

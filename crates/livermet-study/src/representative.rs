@@ -9,7 +9,7 @@
 use std::path::Path;
 
 use livermet_image::{PatchManifest, PatchSpec, cut_patch};
-use livermet_model::checkpoint::read_json;
+use livermet_io::read_json;
 
 use crate::StudyError;
 use crate::prepare::prepared_dir;
@@ -60,7 +60,7 @@ pub fn representative_cases(
     for (kind, i) in kinds {
         let Some(i) = i else { continue };
         let id = &scores.patient_ids[i];
-        let (channels, mask) = middle_slice_patch(&prepared_dir(prepared, id), patch_size)?;
+        let (channels, mask) = middle_slice_patch(&prepared_dir(prepared, id)?, patch_size)?;
         out.push(Case {
             kind,
             patient_id: id.clone(),

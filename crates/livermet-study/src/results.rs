@@ -2,10 +2,11 @@
 
 use std::collections::BTreeMap;
 
-use livermet_model::{ModelKind, Protocol};
+use livermet_model::{Fusion, Protocol};
 use serde::Serialize;
 
 use crate::StudyError;
+use crate::bayes_limit::bayes_limit;
 use crate::bundle::CardAuc;
 use crate::evaluate::{CohortEvaluation, evaluate_cohort};
 use crate::run::StudyRun;
@@ -49,6 +50,51 @@ pub struct StudyResults {
 }
 
 impl StudyResults {
+    /// The study in a few lines: a header, the AUC (95% CI) of each model in each cohort, and
+    /// the DeLong test of Combined against MRI.
+    pub fn summary_lines(&self) -> Vec<String> {
+        let cohorts: Vec<(&str, &CohortEvaluation)> = [
+            ("primary_cv", "primary, 5-fold CV"),
+            ("external", "external validation"),
+        ]
+        .into_iter()
+        .filter_map(|(k, title)| self.cohorts.get(k).map(|c| (title, c)))
+        .collect();
+        let mut header = format!("{:<10}", "AUC");
+        for (title, _) in &cohorts {
+            header.push_str(&format!("{title:<24}"));
+        }
+        let mut lines = vec![header.trim_end().to_string()];
+        for m in ModelName::ALL {
+            let mut line = format!("{:<10}", m.as_str());
+            for (_, c) in &cohorts {
+                let cell = c
+                    .models
+                    .get(&m)
+                    .map_or("-".to_string(), |e| e.estimate.label());
+                line.push_str(&format!("{cell:<24}"));
+            }
+            lines.push(line.trim_end().to_string());
+        }
+        lines.extend(bayes_limit_lines(&cohorts));
+        for other in [ModelName::MRI, ModelName::CF] {
+            let p: Vec<String> = cohorts
+                .iter()
+                .map(|(title, c)| {
+                    let p = c
+                        .comparisons
+                        .iter()
+                        .find(|c| c.a == ModelName::Combined && c.b == other)
+                        .and_then(|c| c.test.p)
+                        .map_or("-".into(), |p| format!("{p:.3}"));
+                    format!("{title} p = {p}")
+                })
+                .collect();
+            lines.push(format!("DeLong Combined vs {other}: {}", p.join(", ")));
+        }
+        lines
+    }
+
     /// The card's validation summary: cohort -> model -> AUC and CI.
     pub fn validation_summary(&self) -> BTreeMap<String, BTreeMap<ModelName, CardAuc>> {
         self.cohorts
@@ -61,9 +107,9 @@ impl StudyResults {
                         (
                             *m,
                             CardAuc {
-                                auc: v.auc,
-                                ci_low: v.ci_low,
-                                ci_high: v.ci_high,
+                                auc: v.estimate.auc,
+                                ci_low: v.estimate.ci_low,
+                                ci_high: v.estimate.ci_high,
                             },
                         )
                     })
@@ -74,15 +120,60 @@ impl StudyResults {
     }
 }
 
+/// On the synthetic twin: the Bayes limits as two more rows of the summary's AUC table
+/// (`limit`: clinical values + latent imaging score; `limit CF`: clinical values alone), then
+/// each model's gap to the first.
+fn bayes_limit_lines(cohorts: &[(&str, &CohortEvaluation)]) -> Vec<String> {
+    if cohorts.iter().all(|(_, c)| c.bayes_limit.is_none()) {
+        return Vec::new();
+    }
+    let mut lines = Vec::new();
+    for (title, full) in [("limit", true), ("limit CF", false)] {
+        let mut line = format!("{title:<10}");
+        for (_, c) in cohorts {
+            let cell = c.bayes_limit.as_ref().map_or("-".into(), |l| {
+                if full {
+                    l.bayes_limit_clinical_latent.label()
+                } else {
+                    l.bayes_limit_clinical.label()
+                }
+            });
+            line.push_str(&format!("{cell:<24}"));
+        }
+        lines.push(line.trim_end().to_string());
+    }
+    let gaps: Vec<String> = cohorts
+        .iter()
+        .filter_map(|(title, c)| {
+            let l = c.bayes_limit.as_ref()?;
+            let g: Vec<String> = l
+                .gap_to_bayes_limit
+                .iter()
+                .map(|(m, g)| format!("{m} {g:.3}"))
+                .collect();
+            Some(format!("{title}: {}", g.join(", ")))
+        })
+        .collect();
+    lines.push(format!(
+        "gap to the Bayes limit (the AUC of the twin's true probability of SLM): {}",
+        gaps.join("; ")
+    ));
+    lines
+}
+
 /// Evaluates both cohorts of `run`.
 pub fn study_results(run: &StudyRun) -> Result<StudyResults, StudyError> {
     let mut cohorts = BTreeMap::new();
-    cohorts.insert(
-        "primary_cv".to_string(),
-        evaluate_cohort(&run.primary_cv, &run.primary)?,
-    );
+    let mut evaluated = vec![("primary_cv", &run.primary_cv, &run.primary)];
     if let Some(ext) = &run.external_scores {
-        cohorts.insert("external".to_string(), evaluate_cohort(ext, &run.external)?);
+        evaluated.push(("external", ext, &run.external));
+    }
+    for (name, scores, patients) in evaluated {
+        let mut e = evaluate_cohort(scores, patients)?;
+        if let Some(truth) = &run.twin_truth {
+            e.bayes_limit = bayes_limit(scores, truth)?;
+        }
+        cohorts.insert(name.to_string(), e);
     }
     Ok(StudyResults {
         livermet_version: env!("CARGO_PKG_VERSION").into(),
@@ -111,8 +202,8 @@ pub fn differences_from_paper(s: &StudySettings) -> Vec<SettingDifference> {
         ..s.clone()
     };
     let (a, b) = (
-        s.net(ModelKind::Combined, 5),
-        paper.net(ModelKind::Combined, 5),
+        s.net(ModelName::Combined, 5),
+        paper.net(ModelName::Combined, 5),
     );
     let (ta, tb) = (s.train(), paper.train());
     let mut out = Vec::new();
@@ -141,6 +232,11 @@ pub fn differences_from_paper(s: &StudySettings) -> Vec<SettingDifference> {
         b.clinical_units.to_string(),
     );
     diff("dropout", a.dropout.to_string(), b.dropout.to_string());
+    diff(
+        "fusion of the clinical values (Combined)",
+        s.fusion.as_str().into(),
+        Fusion::Paper.as_str().into(),
+    );
     diff("epochs", ta.epochs.to_string(), tb.epochs.to_string());
     diff(
         "augmented copies per slice",

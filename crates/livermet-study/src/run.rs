@@ -1,4 +1,4 @@
-//! `livermet study`: the whole protocol on a primary and an external cohort (DESIGN.md, "Data
+//! `livermet study`: the whole protocol on a primary and an external cohort (docs/DESIGN.md, "Data
 //! flow"). Validate both cohorts, prepare them (cached), assign stratified patient-level folds,
 //! fit CF, MRI and Combined inside each fold (everything fitted — CF selection, the clinical
 //! standardisation, the networks — sees the training patients only), pool the out-of-fold
@@ -12,17 +12,15 @@
 use std::path::{Path, PathBuf};
 
 use livermet_cohort::{FoldAssignment, Patient, ValidateOptions, stratified_folds};
-use livermet_model::checkpoint::{read_json, write_json_atomic};
-use livermet_model::{
-    BatchProgress, Device, EpochLog, ModelKind, PatientRow, PreparedPatches, Trainer,
-    patient_scores, save_model,
-};
-use serde::{Deserialize, Serialize};
+use livermet_io::{read_json, write_json_atomic};
+use livermet_model::{BatchProgress, Device, EpochLog};
 
-use crate::clinical::{CfFit, FeatureTable, Standardisation, fit_cf};
+use crate::bayes_limit::{TwinTruth, read_twin_truth};
+use crate::clinical::{CfFit, FeatureTable, Standardisation};
 use crate::prepare::prepare_cohort;
-use crate::scores::{CohortScores, UnitScores};
+use crate::scores::CohortScores;
 use crate::settings::{ModelName, StudySettings};
+use crate::unit::{CohortPatches, Unit, UnitId, UnitRecord, fit_unit, read_patches};
 use crate::{StudyError, cohort_io};
 
 /// What a study reports while it runs (the CLI draws progress bars from it).
@@ -37,6 +35,8 @@ pub trait Observer: Sync {
     fn batch(&self, _unit: &str, _epoch: usize, _epochs: usize, _p: BatchProgress) {}
     /// An epoch of `unit` finished.
     fn epoch(&self, _unit: &str, _log: &EpochLog, _epochs: usize) {}
+    /// Something the user should know that does not stop the study (one line).
+    fn warning(&self, _text: &str) {}
 }
 
 /// An observer that reports nothing.
@@ -68,11 +68,59 @@ pub struct StudyRun {
     pub cf_per_fold: Vec<Vec<String>>,
     /// Where the final networks were saved (`<dir>/model`), by model.
     pub final_networks: Vec<(ModelName, PathBuf)>,
+    /// The CF model whose linear predictor the final Combined network takes (offset fusion).
+    pub final_offset_cf: Option<CfFit>,
+    /// The true posteriors of a synthetic cohort (`truth.json` beside its CSVs), if any.
+    pub twin_truth: Option<TwinTruth>,
 }
 
-/// The work folder of a study.
+/// The work folder of a study: `settings.json`, `folds.json` and one folder per unit.
 pub fn work_dir(out: &Path) -> PathBuf {
     out.join("work")
+}
+
+/// The prepared data of a study's `cohort` (`primary`, `external`).
+pub fn prepared_cohort_dir(out: &Path, cohort: &str) -> PathBuf {
+    out.join("prepared").join(cohort)
+}
+
+/// Runs unit `id` of the study in `out` once more, into `dir`: with the study's settings,
+/// cohorts, folds, prepared data and seed, hence the study's scores bit for bit. The study
+/// must have got as far as its folds (`out/work/folds.json`). Returns the unit's record and
+/// the AUC of its first scored set ([`Unit::first_set_auc`]).
+pub fn rerun_unit(
+    out: &Path,
+    id: UnitId,
+    dir: &Path,
+    device: &Device,
+    obs: &dyn Observer,
+) -> Result<(UnitRecord, Option<f64>), StudyError> {
+    let work = work_dir(out);
+    let settings_path = work.join("settings.json");
+    if !settings_path.exists() {
+        return Err(StudyError::Mismatch(format!(
+            "{} holds no study (no {}); give the --out folder of `livermet study`",
+            out.display(),
+            settings_path.display()
+        )));
+    }
+    let settings: StudySettings = read_json(&settings_path)?;
+    // Warnings were shown when the study ran.
+    let (primary, external, _) = cohort_io::read_cohorts(&settings, ValidateOptions::default())?;
+    let folds = FoldAssignment::load(&work.join("folds.json"))?;
+    let unit = Unit::of_study(id, settings.seed, &primary, &external, &folds)?;
+    let mut patches = CohortPatches::default();
+    if unit.model.is_network() {
+        let dir = prepared_cohort_dir(out, "primary");
+        patches.primary = read_patches(&settings, &dir, &primary)?;
+        if matches!(id, UnitId::Final(_)) {
+            let dir = prepared_cohort_dir(out, "external");
+            patches.external = read_patches(&settings, &dir, &external)?;
+        }
+    }
+    let record = fit_unit(&unit, &settings, &patches, dir, device, obs)?;
+    let auc = unit.first_set_auc(&record);
+    Ok((record, auc))
 }
 
 /// Runs (or resumes) the study described by `settings`, writing into `out`.
@@ -83,16 +131,22 @@ pub fn run_study(
     obs: &dyn Observer,
 ) -> Result<StudyRun, StudyError> {
     let work = work_dir(out);
-    std::fs::create_dir_all(&work).map_err(|e| StudyError::file(&work, e))?;
+    // Nothing is written into `out` until the settings, the cohorts and the folds are known to
+    // be usable, so a failed start leaves no study behind to refuse the corrected rerun.
     check_same_settings(&work, settings)?;
     if let Some(ext) = &settings.external {
         cohort_io::check_same_columns(&settings.primary, ext)?;
     }
 
     obs.stage("validating the cohorts");
-    let (primary, external) = cohort_io::read_cohorts(settings, ValidateOptions::default())?;
-    let prepared_primary = out.join("prepared").join("primary");
-    let prepared_external = out.join("prepared").join("external");
+    let (primary, external, warnings) =
+        cohort_io::read_cohorts(settings, ValidateOptions::default())?;
+    for w in &warnings {
+        obs.warning(&w.to_string());
+    }
+    let (folds, new_folds) = fold_assignment(&work, &primary, settings)?;
+    let prepared_primary = prepared_cohort_dir(out, "primary");
+    let prepared_external = prepared_cohort_dir(out, "external");
     let prep = settings.prepare_settings();
     for (name, patients, dir) in [
         ("primary", &primary, &prepared_primary),
@@ -107,6 +161,9 @@ pub fn run_study(
         ));
         obs.prepare_started(name, patients.len());
         let report = prepare_cohort(patients, dir, &prep, &|| obs.prepared_one())?;
+        for (_, w) in &report.warnings {
+            obs.warning(w);
+        }
         if !report.failed.is_empty() {
             return Err(StudyError::PrepareFailed {
                 cohort: name.into(),
@@ -115,34 +172,43 @@ pub fn run_study(
         }
     }
 
-    let folds = fold_assignment(&work, &primary, settings)?;
-    let ctx = Context {
-        settings,
-        device,
-        obs,
-        work: &work,
-    };
-    let needs_images = settings.fits(ModelName::MRI) || settings.fits(ModelName::Combined);
-    let patch = settings.patch_size();
-    let load =
-        |dir: &Path, ps: &[Patient], name: &str| -> Result<Option<PreparedPatches>, StudyError> {
-            if !needs_images || ps.is_empty() {
-                return Ok(None);
+    std::fs::create_dir_all(&work).map_err(|e| StudyError::file(&work, e))?;
+    let settings_file = work.join("settings.json");
+    if !settings_file.exists() {
+        write_json_atomic(&settings_file, settings)?;
+    }
+    if new_folds {
+        folds.save(&work.join("folds.json"))?;
+    }
+    let needs_images = settings.models.iter().any(|m| m.is_network());
+    let mut patches = CohortPatches::default();
+    if needs_images {
+        for (name, ps, dir, slot) in [
+            ("primary", &primary, &prepared_primary, &mut patches.primary),
+            (
+                "external",
+                &external,
+                &prepared_external,
+                &mut patches.external,
+            ),
+        ] {
+            if !ps.is_empty() {
+                obs.stage(&format!("reading the {name} cohort's tumour slices"));
             }
-            obs.stage(&format!("reading the {name} cohort's tumour slices"));
-            let rows = rows_for(ps.iter(), ModelKind::Mri, None);
-            let aug = settings.protocol.augment();
-            Ok(Some(PreparedPatches::load(
-                dir,
-                &rows,
-                5,
-                patch,
-                aug,
-                &|| {},
-            )?))
-        };
-    let primary_patches = load(&prepared_primary, &primary, "primary")?;
-    let external_patches = load(&prepared_external, &external, "external")?;
+            *slot = read_patches(settings, dir, ps)?;
+        }
+    }
+    let fit = |id: UnitId| -> Result<UnitRecord, StudyError> {
+        let unit = Unit::of_study(id, settings.seed, &primary, &external, &folds)?;
+        fit_unit(
+            &unit,
+            settings,
+            &patches,
+            &work.join(&unit.name),
+            device,
+            obs,
+        )
+    };
 
     // Cross-validation: every unit fitted on the other folds, scoring this fold.
     let ids: Vec<String> = primary.iter().map(|p| p.id.clone()).collect();
@@ -158,28 +224,9 @@ pub fn run_study(
     }
     let mut cf_per_fold = Vec::new();
     for fold in 0..folds.k {
-        let train: Vec<&Patient> = primary
-            .iter()
-            .filter(|p| folds.folds[&p.id] != fold)
-            .collect();
-        let test: Vec<&Patient> = primary
-            .iter()
-            .filter(|p| folds.folds[&p.id] == fold)
-            .collect();
         for &model in &settings.models {
-            let unit = format!("fold{fold}-{}", model.as_str().to_lowercase());
             obs.stage(&format!("fold {}/{}: {model} model", fold + 1, folds.k));
-            let seed = settings.seed + 1 + 10 * fold as u64 + model as u64;
-            let fitted = ctx.fit_unit(
-                &unit,
-                model,
-                seed,
-                &train,
-                &[&test],
-                primary_patches.as_ref(),
-                &[primary_patches.as_ref()],
-                true,
-            )?;
+            let fitted = fit(UnitId::Fold { fold, model })?;
             if let Some(cf) = &fitted.cf {
                 cf_per_fold.push(cf.predictors.clone());
             }
@@ -196,8 +243,6 @@ pub fn run_study(
     }
 
     // Final models: the whole primary cohort; scores of the external cohort and of itself.
-    let all: Vec<&Patient> = primary.iter().collect();
-    let ext: Vec<&Patient> = external.iter().collect();
     let mut apparent = CohortScores {
         cohort: "primary_apparent".into(),
         fold: Vec::new(),
@@ -211,21 +256,12 @@ pub fn run_study(
         scores: Default::default(),
     });
     let mut final_cf = None;
+    let mut final_offset_cf = None;
     let mut final_networks = Vec::new();
     for &model in &settings.models {
-        let unit = format!("final-{}", model.as_str().to_lowercase());
         obs.stage(&format!("final {model} model on the whole primary cohort"));
-        let seed = settings.seed + 1000 + model as u64;
-        let fitted = ctx.fit_unit(
-            &unit,
-            model,
-            seed,
-            &all,
-            &[&all, &ext],
-            primary_patches.as_ref(),
-            &[primary_patches.as_ref(), external_patches.as_ref()],
-            false,
-        )?;
+        let id = UnitId::Final(model);
+        let fitted = fit(id)?;
         apparent
             .scores
             .insert(model, fitted.scores[0].scores.clone());
@@ -235,11 +271,23 @@ pub fn run_study(
         if let Some(cf) = fitted.cf {
             final_cf = Some(cf);
         }
-        if model.network().is_some() {
-            final_networks.push((model, work.join(&unit).join("model")));
+        if let Some(cf) = fitted.offset_cf {
+            final_offset_cf = Some(cf);
+        }
+        if model.is_network() {
+            final_networks.push((model, work.join(id.name()).join("model")));
+        }
+    }
+    let all: Vec<&Patient> = primary.iter().collect();
+    let mut twin_truth: Option<TwinTruth> = None;
+    for csv in std::iter::once(&settings.primary).chain(&settings.external) {
+        if let Some(t) = read_twin_truth(csv)? {
+            twin_truth.get_or_insert_with(Default::default).extend(t);
         }
     }
     Ok(StudyRun {
+        twin_truth,
+        final_offset_cf,
         settings: settings.clone(),
         final_standardisation: Standardisation::fit(&FeatureTable::clinical(&all)),
         primary,
@@ -256,180 +304,29 @@ pub fn run_study(
     })
 }
 
-/// Settings and device shared by every unit.
-struct Context<'a> {
-    settings: &'a StudySettings,
-    device: &'a Device,
-    obs: &'a dyn Observer,
-    work: &'a Path,
-}
-
-/// What a unit leaves behind: `OUT/work/<unit>/scores.json`.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-struct UnitRecord {
-    model: ModelName,
-    train_patients: Vec<String>,
-    /// One entry per scored patient set.
-    scores: Vec<UnitScores>,
-    cf: Option<CfFit>,
-    standardisation: Option<Standardisation>,
-}
-
-impl Context<'_> {
-    /// Fits `model` on `train` and scores each of `score_sets`, or reads the result of an
-    /// earlier run. `patches` holds the tumour slices of `train` (images models only);
-    /// `score_patches[i]` those of `score_sets[i]`.
-    fn fit_unit(
-        &self,
-        unit: &str,
-        model: ModelName,
-        seed: u64,
-        train: &[&Patient],
-        score_sets: &[&[&Patient]],
-        patches: Option<&PreparedPatches>,
-        score_patches: &[Option<&PreparedPatches>],
-        monitor: bool,
-    ) -> Result<UnitRecord, StudyError> {
-        let dir = self.work.join(unit);
-        let done = dir.join("scores.json");
-        if done.exists() {
-            return Ok(read_json(&done)?);
-        }
-        std::fs::create_dir_all(&dir).map_err(|e| StudyError::file(&dir, e))?;
-        let train_table = FeatureTable::clinical(train);
-        let y: Vec<bool> = train.iter().map(|p| p.slm == Some(true)).collect();
-        let mut record = UnitRecord {
-            model,
-            train_patients: train.iter().map(|p| p.id.clone()).collect(),
-            scores: Vec::new(),
-            cf: None,
-            standardisation: None,
-        };
-        match model.network() {
-            None => {
-                let cf = fit_cf(&train_table, &y)?;
-                for set in score_sets {
-                    record.scores.push(UnitScores {
-                        patient_ids: set.iter().map(|p| p.id.clone()).collect(),
-                        scores: cf.predict(&FeatureTable::clinical(set)),
-                    });
-                }
-                record.cf = Some(cf);
-            }
-            Some(kind) => {
-                let std = Standardisation::fit(&train_table);
-                let patches =
-                    patches.ok_or_else(|| StudyError::Mismatch("no patches read".into()))?;
-                let train_src =
-                    patches.select(&rows_for(train.iter().copied(), kind, Some(&std)))?;
-                let first_set = score_sets.first().copied().unwrap_or(&[]);
-                let monitor_src = match (monitor, score_patches.first().copied().flatten()) {
-                    (true, Some(p)) => {
-                        Some(p.select(&rows_for(first_set.iter().copied(), kind, Some(&std)))?)
-                    }
-                    _ => None,
-                };
-                let net = self.settings.net(kind, std.features.len());
-                let cfg = self.settings.train().with_seed(seed);
-                let trainer = self.train_network(
-                    unit,
-                    &dir,
-                    net.clone(),
-                    cfg.clone(),
-                    &train_src,
-                    monitor_src.as_ref(),
-                )?;
-                let fitted = trainer.model();
-                save_model(&fitted, &net, &dir.join("model"))?;
-                for (set, src) in score_sets.iter().zip(score_patches) {
-                    let ids: Vec<String> = set.iter().map(|p| p.id.clone()).collect();
-                    let scores = match src {
-                        Some(src) if !set.is_empty() => {
-                            let s = src.select(&rows_for(set.iter().copied(), kind, Some(&std)))?;
-                            patient_scores(&fitted, &net, &s, cfg.batch_size)?
-                        }
-                        _ => Vec::new(),
-                    };
-                    record.scores.push(UnitScores {
-                        patient_ids: ids,
-                        scores,
-                    });
-                }
-                record.standardisation = Some(std);
-            }
-        }
-        write_json_atomic(&done, &record)?;
-        Ok(record)
-    }
-
-    /// Trains one network, continuing from `dir/checkpoint` when a run was interrupted.
-    fn train_network(
-        &self,
-        unit: &str,
-        dir: &Path,
-        net: livermet_model::NetConfig,
-        cfg: livermet_model::TrainConfig,
-        train: &PreparedPatches,
-        monitor: Option<&PreparedPatches>,
-    ) -> Result<Trainer, StudyError> {
-        let ckpt = dir.join("checkpoint");
-        let mut trainer = if ckpt.join(livermet_model::STATE_FILE).exists() {
-            Trainer::resume(&ckpt, &net, &cfg, self.device)?
-        } else {
-            Trainer::new(net, cfg.clone(), self.device)?
-        };
-        while trainer.epochs_done() < cfg.epochs {
-            let e = trainer.epochs_done() + 1;
-            let log = trainer.run_epoch(
-                train,
-                monitor.map(|m| m as &dyn livermet_model::PatchSource),
-                &mut |p| self.obs.batch(unit, e, cfg.epochs, p),
-            )?;
-            trainer.save_checkpoint(&ckpt)?;
-            self.obs.epoch(unit, &log, cfg.epochs);
-        }
-        Ok(trainer)
-    }
-}
-
-/// The network's view of `patients`: labels and (Combined only) standardised clinical vectors.
-pub fn rows_for<'a>(
-    patients: impl Iterator<Item = &'a Patient>,
-    kind: ModelKind,
-    std: Option<&Standardisation>,
-) -> Vec<PatientRow> {
-    patients
-        .map(|p| PatientRow {
-            patient_id: p.id.clone(),
-            label: u8::from(p.slm == Some(true)),
-            clinical: match (kind, std) {
-                (ModelKind::Combined, Some(s)) => s.apply(&p.clinical.features()),
-                _ => Vec::new(),
-            },
-        })
-        .collect()
-}
-
-/// The study's folds: made once (stratified, seeded) and saved; a resumed study reuses them.
+/// The study's folds: made once (stratified, seeded), saved by the caller once the study starts
+/// (true: made now, to be saved); a resumed study reuses the saved ones.
 fn fold_assignment(
     work: &Path,
     primary: &[Patient],
     settings: &StudySettings,
-) -> Result<FoldAssignment, StudyError> {
+) -> Result<(FoldAssignment, bool), StudyError> {
     let path = work.join("folds.json");
     if path.exists() {
-        return Ok(FoldAssignment::load(&path)?);
+        return Ok((FoldAssignment::load(&path)?, false));
     }
     let labels: Vec<(String, bool)> = primary
         .iter()
         .map(|p| (p.id.clone(), p.slm == Some(true)))
         .collect();
-    let folds = stratified_folds(&labels, settings.folds, settings.seed)?;
-    folds.save(&path)?;
-    Ok(folds)
+    Ok((
+        stratified_folds(&labels, settings.folds, settings.seed)?,
+        true,
+    ))
 }
 
-/// A study folder belongs to one set of settings.
+/// A study folder belongs to one set of settings (`work/settings.json`, written by
+/// [`run_study`] once the study starts): another set is refused before anything is written.
 fn check_same_settings(work: &Path, settings: &StudySettings) -> Result<(), StudyError> {
     let path = work.join("settings.json");
     if path.exists() {
@@ -440,7 +337,6 @@ fn check_same_settings(work: &Path, settings: &StudySettings) -> Result<(), Stud
                 work.parent().unwrap_or(work).display()
             )));
         }
-        return Ok(());
     }
-    Ok(write_json_atomic(&path, settings)?)
+    Ok(())
 }

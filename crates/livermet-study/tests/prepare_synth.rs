@@ -58,7 +58,7 @@ fn prepare_recovers_the_synthetic_truth() {
                 .find(|t| t.patient_id == p.id)
                 .unwrap();
             let it = pt.images.as_ref().unwrap();
-            let pdir = prepared_dir(&out, &p.id);
+            let pdir = prepared_dir(&out, &p.id).unwrap();
             let imgs = p.images.as_ref().unwrap();
             let t2 = read_volume(&imgs.t2).unwrap();
             let roi = read_volume(&imgs.roi).unwrap();
@@ -113,7 +113,9 @@ fn prepare_recovers_the_synthetic_truth() {
         assert!(
             !Path::new(&format!(
                 "{}.tmp",
-                prepared_dir(&out, &cohort.patients[0].id).display()
+                prepared_dir(&out, &cohort.patients[0].id)
+                    .unwrap()
+                    .display()
             ))
             .exists()
         );

@@ -1,5 +1,5 @@
 //! Clinical values drawn per class from the paper's Table 1 (primary centre) and Table 2
-//! (external centre), as DESIGN.md "Reading the paper's tables" reads them (104 non-SLM and 72
+//! (external centre), as docs/DESIGN.md "Reading the paper's tables" reads them (104 non-SLM and 72
 //! SLM in the primary cohort; 21 and 10 in the external one).
 //!
 //! Within a class the five values are drawn independently; the class difference in their rates
@@ -122,6 +122,9 @@ pub struct Clinical {
     /// Latent imaging score: `signal * (slm - prevalence) + noise`, the noise partly shared with
     /// log CEA. The images express it (see `phantom`); it is not in the CSV.
     pub latent: f64,
+    /// Standardised log CEA before rounding ([`cea_z`]): the part of the latent score's noise
+    /// that CEA explains (kept so the true posterior can use it exactly).
+    pub cea_z: f64,
 }
 
 impl Clinical {
@@ -135,7 +138,12 @@ impl Clinical {
 
 /// Correlation of the latent imaging noise with standardised log CEA: enough that images and
 /// CEA overlap in what they say, little enough that each adds to the other.
-const LATENT_CEA_WEIGHT: f64 = 0.3;
+pub(crate) const LATENT_CEA_WEIGHT: f64 = 0.3;
+
+/// Standardised log CEA, `(ln cea - ln 5) / 1.2`: what the latent score's noise shares with CEA.
+pub(crate) fn cea_z(cea_ng_ml: f64) -> f64 {
+    (cea_ng_ml.ln() - CEA_THRESHOLD.ln()) / 1.2
+}
 
 fn round_to(v: f64, decimals: i32) -> f64 {
     let f = 10f64.powi(decimals);
@@ -174,7 +182,7 @@ pub fn draw_patient<R: Rng + ?Sized>(
     } else {
         lognormal_truncated(rng, 12.0, 0.6, 0.6, CA199_THRESHOLD - 0.1)
     };
-    let cea_z = (cea.ln() - CEA_THRESHOLD.ln()) / 1.2;
+    let cea_z = cea_z(cea);
     let noise =
         LATENT_CEA_WEIGHT * cea_z + (1.0 - LATENT_CEA_WEIGHT.powi(2)).sqrt() * standard_normal(rng);
     let latent = signal * (f64::from(u8::from(slm)) - prevalence) + noise;
@@ -186,6 +194,7 @@ pub fn draw_patient<R: Rng + ?Sized>(
         cea_ng_ml: round_to(cea, 2),
         ca199_u_ml: round_to(ca199, 1),
         latent,
+        cea_z,
     }
 }
 

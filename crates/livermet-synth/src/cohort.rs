@@ -1,7 +1,6 @@
 //! A whole synthetic cohort on disk: `primary.csv`, `external.csv`, `truth.json` and the images,
 //! patients made in parallel (rayon) and identical for a seed whatever the thread count.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use livermet_cohort::CohortRecord;
@@ -11,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use crate::clinical::{CentreTable, Clinical, EXTERNAL_TABLE, PRIMARY_TABLE, draw_centre};
 use crate::error::SynthError;
 use crate::patient::synthesise_images;
+use crate::posterior::{Posterior, posterior};
 use crate::random::{Purpose, stream};
 use crate::render::B_VALUES;
 use crate::scanner::{EXTERNAL_SCANNER, PRIMARY_SCANNER, ScannerProfile, Size};
@@ -114,6 +114,8 @@ pub struct PlannedPatient {
     pub index: usize,
     pub patient_id: String,
     pub clinical: Clinical,
+    /// The patient's true probability of SLM given what the generator drew.
+    pub posterior: Posterior,
 }
 
 /// The cohort's patients (clinical values only), centre by centre, in CSV order.
@@ -125,20 +127,23 @@ pub fn plan(settings: &SynthSettings) -> Vec<PlannedPatient> {
     ] {
         let table = centre.table();
         let width = n.to_string().len().max(3);
+        let n_slm = table.slm_count(n);
         let draws = draw_centre(
             settings.seed,
             centre.code(),
             table,
             n,
-            table.slm_count(n),
+            n_slm,
             settings.signal,
         );
+        let prevalence = n_slm as f64 / n.max(1) as f64;
         for (index, clinical) in draws.into_iter().enumerate() {
             let patient_id = format!("{}{:0width$}", centre.id_prefix(), index + 1);
             out.push(PlannedPatient {
                 centre,
                 index,
                 patient_id,
+                posterior: posterior(table, prevalence, settings.signal, &clinical),
                 clinical,
             });
         }
@@ -178,6 +183,7 @@ pub fn synthesise(
                 centre: p.centre.name().into(),
                 slm: p.clinical.slm,
                 latent_signal: p.clinical.latent,
+                posterior: Some(p.posterior),
                 images: None,
             };
             if !settings.clinical_only {
@@ -224,11 +230,7 @@ pub fn synthesise(
         patients: made.into_iter().map(|(_, t)| t).collect(),
     };
     let truth_path = out.join("truth.json");
-    let json = serde_json::to_vec_pretty(&truth).map_err(|source| SynthError::Json {
-        path: truth_path.clone(),
-        source,
-    })?;
-    write_atomic(&truth_path, &json)?;
+    livermet_io::write_json_atomic(&truth_path, &truth)?;
     Ok(SynthSummary {
         centres,
         truth: truth_path,
@@ -277,22 +279,5 @@ fn write_csv(path: &Path, rows: &[&CohortRecord]) -> Result<(), SynthError> {
         path: path.to_path_buf(),
         source: e.into_error(),
     })?;
-    write_atomic(path, &bytes)
-}
-
-/// Write to a temporary name in the same folder, then rename over `path`.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), SynthError> {
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let tmp = path.with_file_name(format!(".{name}.tmp{}", std::process::id()));
-    let err = |source| SynthError::Write {
-        path: path.to_path_buf(),
-        source,
-    };
-    let mut f = std::fs::File::create(&tmp).map_err(err)?;
-    f.write_all(bytes).and_then(|_| f.sync_all()).map_err(err)?;
-    drop(f);
-    std::fs::rename(&tmp, path).map_err(err)
+    livermet_io::write_bytes_atomic(path, &bytes).map_err(SynthError::from)
 }

@@ -26,10 +26,7 @@ pub enum SynthError {
     /// A cohort CSV could not be written.
     #[error("cannot write cohort CSV {path}: {source}")]
     Csv { path: PathBuf, source: csv::Error },
-    /// truth.json could not be serialised.
-    #[error("cannot write {path}: {source}")]
-    Json {
-        path: PathBuf,
-        source: serde_json::Error,
-    },
+    /// A file (CSV, truth.json) could not be written atomically; the error names it.
+    #[error(transparent)]
+    File(#[from] livermet_io::IoError),
 }

@@ -1,4 +1,4 @@
-//! livermet-synth: the synthetic two-centre cohort of DESIGN.md "The synthetic cohort".
+//! livermet-synth: the synthetic two-centre cohort of docs/DESIGN.md "The synthetic cohort".
 //!
 //! - [`clinical`]: clinical values drawn per class from the paper's Tables 1 and 2.
 //! - [`phantom`]: the continuous pelvic phantom; [`tumour`]: its irregular rectal tumour and
@@ -6,6 +6,7 @@
 //! - [`scanner`]: each centre's grids, scanner profile and the rigid motion of a sequence.
 //! - [`render`]: sampling the phantom on a sequence's grid, bias and Rician noise.
 //! - [`patient`]: one patient's T2WI, T1WI, T1CE, DWI and ROI, with their truth.
+//! - [`posterior`]: each patient's true probability of SLM (the Bayes limit of a study).
 //! - [`cohort`]: writing a whole cohort (CSVs, images, `truth.json`) in parallel.
 //!
 //! Entry point: [`synthesise`]`(out, &SynthSettings, on_patient)`.
@@ -15,6 +16,7 @@ pub mod cohort;
 mod error;
 pub mod patient;
 pub mod phantom;
+pub mod posterior;
 pub mod random;
 pub mod render;
 pub mod scanner;
@@ -22,7 +24,24 @@ pub mod truth;
 pub mod tumour;
 mod write;
 
+use std::path::Path;
+
 pub use cohort::{Centre, CentreSummary, SynthSettings, SynthSummary, plan, synthesise};
 pub use error::SynthError;
 pub use scanner::Size;
 pub use truth::Truth;
+
+/// Total size of the files under `dir`, bytes (the cohort's size on disk, for the summary).
+pub fn disk_usage(dir: &Path) -> std::io::Result<u64> {
+    let mut total = 0;
+    for entry in std::fs::read_dir(dir)? {
+        let entry = entry?;
+        let meta = entry.metadata()?;
+        total += if meta.is_dir() {
+            disk_usage(&entry.path())?
+        } else {
+            meta.len()
+        };
+    }
+    Ok(total)
+}

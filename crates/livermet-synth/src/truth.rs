@@ -28,6 +28,10 @@ pub struct PatientTruth {
     pub slm: bool,
     /// Latent imaging score (the images express it; see `clinical::Clinical::latent`).
     pub latent_signal: f64,
+    /// The true probability of SLM ([`crate::posterior`]); absent in files written before it
+    /// was recorded.
+    #[serde(default)]
+    pub posterior: Option<crate::posterior::Posterior>,
     /// Absent with `--clinical-only`.
     pub images: Option<ImageTruth>,
 }

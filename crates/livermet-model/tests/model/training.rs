@@ -47,9 +47,9 @@ fn overfits_16_patches_to_near_zero_loss() {
     );
     // And the inference model (running batch-norm statistics) separates the classes too.
     let scores = patient_scores(&t.model(), t.net_config(), &data, 16).unwrap();
-    let labels: Vec<u8> = data.patients().iter().map(|p| p.label).collect();
+    let labels: Vec<bool> = data.patients().iter().map(|p| p.label == 1).collect();
     assert_eq!(
-        livermet_model::auc::auc(&scores, &labels),
+        livermet_stats::roc::auc(&scores, &labels).ok(),
         Some(1.0),
         "{scores:?}"
     );
@@ -125,7 +125,7 @@ fn saved_model_scores_the_same_and_refuses_another_architecture() {
     }
     // Weights of this network under a net.json describing another one: a clear error.
     let other = tiny_net().with_widths(vec![4, 4, 8, 8, 16, 16]);
-    livermet_model::checkpoint::write_json_atomic(&dir.path().join("net.json"), &other).unwrap();
+    livermet_io::write_json_atomic(&dir.path().join("net.json"), &other).unwrap();
     let e = load_model(dir.path(), &cpu()).unwrap_err().to_string();
     assert!(e.contains("model.bpk") && e.contains("do not fit"), "{e}");
 }

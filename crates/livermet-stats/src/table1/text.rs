@@ -129,3 +129,57 @@ pub fn p_text(p: Option<f64>) -> String {
         Some(p) => format!("{p:.3}"),
     }
 }
+
+/// Columns padded to their widest cell, then the notes.
+pub fn render(table: &Table1, rows: &[TextRow]) -> String {
+    let head = header(table);
+    let mut widths: Vec<usize> = head.iter().map(|h| h.chars().count()).collect();
+    for r in rows {
+        for (w, c) in widths.iter_mut().zip(&r.cells) {
+            *w = (*w).max(c.chars().count());
+        }
+    }
+    let line = |cells: &[String]| {
+        let padded: Vec<String> = cells
+            .iter()
+            .zip(&widths)
+            .map(|(c, w)| format!("{c}{}", " ".repeat(w - c.chars().count())))
+            .collect();
+        padded.join("  ").trim_end().to_string() + "\n"
+    };
+    let mut out = line(&head);
+    for r in rows {
+        out += &line(&r.cells);
+    }
+    if table.excluded_missing_group > 0 {
+        out += &format!(
+            "{} subject(s) without `{}` left out.\n",
+            table.excluded_missing_group, table.group
+        );
+    }
+    for row in &table.rows {
+        for note in &row.notes {
+            out += &format!("{}: {note}\n", row.name);
+        }
+    }
+    out
+}
+
+/// The printed table as CSV, with the statistic, df and p as unrounded numbers.
+pub fn to_csv(table: &Table1, rows: &[TextRow]) -> Result<Vec<u8>, csv::Error> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let mut head = header(table);
+    head.truncate(head.len() - 2);
+    head.extend(["statistic", "df", "p"].map(String::from));
+    w.write_record(&head)?;
+    for r in rows {
+        let mut cells = r.cells[..r.cells.len() - 2].to_vec();
+        cells.extend(
+            r.raw
+                .iter()
+                .map(|v| v.map_or(String::new(), |v| v.to_string())),
+        );
+        w.write_record(&cells)?;
+    }
+    w.into_inner().map_err(|e| e.into_error().into())
+}

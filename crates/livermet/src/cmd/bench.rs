@@ -3,9 +3,10 @@
 
 use std::process::ExitCode;
 
-use livermet_model::{NetConfig, TrainConfig, device, throughput};
+use livermet_model::{NetConfig, TrainConfig, throughput};
 
-use crate::cmd::train::{DeviceArg, expand_widths, pick_device};
+use crate::cmd::train::expand_widths;
+use livermet_model::device::{self, DeviceName};
 
 #[derive(clap::Subcommand, Debug)]
 pub enum BenchCommand {
@@ -35,8 +36,8 @@ pub struct TrainArgs {
     #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u64).range(1..))]
     pub rounds: u64,
     /// Where to run.
-    #[arg(long, value_enum, default_value = "cpu")]
-    pub device: DeviceArg,
+    #[arg(long, default_value = "cpu")]
+    pub device: DeviceName,
     /// Also train this many epochs on a synthetic in-memory cohort (strong imaging signal,
     /// held-out AUC per epoch) and report the epoch logs and time.
     #[arg(long, default_value_t = 0)]
@@ -56,7 +57,7 @@ pub fn run(cmd: BenchCommand) -> anyhow::Result<ExitCode> {
 }
 
 fn train(a: TrainArgs) -> anyhow::Result<ExitCode> {
-    let dev = pick_device(a.device)?;
+    let dev = device::open(a.device)?;
     let widths = expand_widths(&a.widths)?;
     let net = NetConfig::new()
         .with_widths(widths.clone())
@@ -91,7 +92,7 @@ fn train(a: TrainArgs) -> anyhow::Result<ExitCode> {
         })?;
         train_s = t0.elapsed().as_secs_f64();
     }
-    let rss = peak_rss_mb();
+    let rss = throughput::peak_rss_mb();
     if a.json {
         let out = serde_json::json!({
             "backend": backend,
@@ -103,7 +104,7 @@ fn train(a: TrainArgs) -> anyhow::Result<ExitCode> {
             "widths": widths,
             "batch": a.batch,
             "patch_size": a.patch_size,
-            "threads": threads(),
+            "threads": throughput::threads(),
             "synthetic_epochs": epochs,
             "synthetic_training_s": train_s,
         });
@@ -122,25 +123,4 @@ fn train(a: TrainArgs) -> anyhow::Result<ExitCode> {
         );
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// Peak resident memory of this process (Linux `VmHWM`), MB.
-fn peak_rss_mb() -> Option<f64> {
-    let s = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = s.lines().find(|l| l.starts_with("VmHWM:"))?;
-    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kb / 1024.0)
-}
-
-/// Worker threads of the CPU backend: `RAYON_NUM_THREADS` if set, else the available cores.
-fn threads() -> usize {
-    std::env::var("RAYON_NUM_THREADS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .filter(|&n| n > 0)
-        .unwrap_or_else(|| {
-            std::thread::available_parallelism()
-                .map(|n| n.get())
-                .unwrap_or(1)
-        })
 }

@@ -12,18 +12,10 @@ use livermet_synth::{Size, SynthSettings};
 
 use crate::cmd::study::{print_summary, study_and_report};
 use crate::cmd::synth::{make_cohort, print_summary as synth_summary};
-use crate::cmd::train::{DeviceArg, pick_device};
-use crate::cmd::write_atomic;
+use livermet_io::write_bytes_atomic;
+use livermet_model::Protocol;
+use livermet_model::device::{self, DeviceName};
 use livermet_study::StudySettings;
-
-/// Training protocol of the study steps.
-#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Protocol {
-    /// Minutes on a laptop CPU: small images, fewer epochs and patches.
-    Quick,
-    /// The paper's settings (256x256 T2 matrix; a GPU job).
-    Paper,
-}
 
 /// Synthesise a two-centre cohort and run the study on it.
 #[derive(clap::Args, Debug)]
@@ -32,16 +24,17 @@ pub struct Args {
     /// Folder for everything the demo makes.
     #[arg(long, value_name = "DIR", default_value = "livermet-demo")]
     pub out: PathBuf,
-    /// Study protocol.
-    #[arg(long, value_enum, default_value_t = Protocol::Quick)]
+    /// Study protocol: `quick` (minutes on a laptop CPU: small images, fewer epochs and
+    /// patches) or `paper` (the paper's settings and 256x256 T2 matrix; a GPU job).
+    #[arg(long, default_value = "quick")]
     pub protocol: Protocol,
     /// Random seed (cohort and study).
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
     /// Where networks train: `cpu`, or `gpu` (a build with `--features livermet-model/gpu`;
     /// what `--protocol paper` is meant for).
-    #[arg(long, value_enum, default_value = "cpu")]
-    pub device: DeviceArg,
+    #[arg(long, default_value = "cpu")]
+    pub device: DeviceName,
 }
 
 /// What the steps share.
@@ -70,29 +63,23 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
 
 /// Step 3: the study, with `DIR/study.toml` written so the user can re-run or edit it.
 fn study(demo: &Demo) -> anyhow::Result<()> {
-    let protocol = match demo.args.protocol {
-        Protocol::Quick => livermet_model::Protocol::Quick,
-        Protocol::Paper => livermet_model::Protocol::Paper,
-    };
+    let protocol = demo.args.protocol;
     let toml = format!(
         "# Written by `livermet demo`; run it again with `livermet study {0}/study.toml --out {0}`.\n\
          primary = \"cohort/primary.csv\"\nexternal = \"cohort/external.csv\"\n\
          protocol = \"{1}\"\nseed = {2}\n",
         demo.args.out.display(),
-        match protocol {
-            livermet_model::Protocol::Quick => "quick",
-            livermet_model::Protocol::Paper => "paper",
-        },
+        protocol.as_str(),
         demo.args.seed
     );
     let path = demo.args.out.join("study.toml");
-    write_atomic(&path, toml.as_bytes())?;
+    write_bytes_atomic(&path, toml.as_bytes())?;
     let settings = StudySettings::load(&path)?;
     println!(
         "step 3: the study ({path}), {protocol:?} protocol",
         path = path.display()
     );
-    let device = pick_device(demo.args.device)?;
+    let device = device::open(demo.args.device)?;
     let results = study_and_report(&settings, &demo.args.out, &device)?;
     print_summary(&results, &demo.args.out);
     Ok(())
@@ -122,7 +109,7 @@ fn synthesise_cohort(demo: &mut Demo) -> anyhow::Result<()> {
         return Ok(());
     }
     let summary = make_cohort(&demo.cohort_dir, &settings)?;
-    write_atomic(&marker, wanted.as_bytes())?;
+    write_bytes_atomic(&marker, wanted.as_bytes())?;
     synth_summary(&demo.cohort_dir, &summary)
 }
 

@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 use livermet_study::bundle::{Bundle, Prediction, predict_cohort, predict_patient};
 
-use crate::cmd::train::{DeviceArg, pick_device};
+use livermet_model::device::{self, DeviceName};
 
 #[derive(clap::Args, Debug)]
 #[command(
@@ -34,12 +34,12 @@ pub struct Args {
     #[arg(long)]
     pub json: bool,
     /// Where the networks run.
-    #[arg(long, value_enum, default_value = "cpu")]
-    pub device: DeviceArg,
+    #[arg(long, default_value = "cpu")]
+    pub device: DeviceName,
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let device = pick_device(args.device)?;
+    let device = device::open(args.device)?;
     let bundle = Bundle::load(&args.bundle)?;
     let csv = args
         .patient
@@ -56,6 +56,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     });
     if args.patient.is_some() {
         let p = predict_patient(&bundle, csv, &work, &device)?;
+        for w in &p.warnings {
+            eprintln!("warning: {w}");
+        }
         if args.json {
             println!(
                 "{}",
@@ -72,6 +75,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     }
     let t = std::time::Instant::now();
     let all = predict_cohort(&bundle, csv, &work, &device)?;
+    for w in all.iter().flat_map(|p| &p.warnings) {
+        eprintln!("warning: {w}");
+    }
     let secs = t.elapsed().as_secs_f64();
     if args.json {
         println!(

@@ -96,7 +96,8 @@ pub fn print_summary(out: &Path, summary: &SynthSummary) -> anyhow::Result<()> {
             c.csv.display()
         );
     }
-    let bytes = disk_usage(out).with_context(|| format!("measuring {}", out.display()))?;
+    let bytes =
+        livermet_synth::disk_usage(out).with_context(|| format!("measuring {}", out.display()))?;
     println!("truth     {}", summary.truth.display());
     println!(
         "on disk   {:.1} MB under {}",
@@ -104,19 +105,4 @@ pub fn print_summary(out: &Path, summary: &SynthSummary) -> anyhow::Result<()> {
         out.display()
     );
     Ok(())
-}
-
-/// Total size of the files under `dir`, bytes.
-pub fn disk_usage(dir: &Path) -> std::io::Result<u64> {
-    let mut total = 0;
-    for entry in std::fs::read_dir(dir)? {
-        let entry = entry?;
-        let meta = entry.metadata()?;
-        total += if meta.is_dir() {
-            disk_usage(&entry.path())?
-        } else {
-            meta.len()
-        };
-    }
-    Ok(total)
 }

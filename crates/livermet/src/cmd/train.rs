@@ -1,49 +1,59 @@
-//! `livermet train`: train the MRI or Combined network on one fold of a prepared cohort, with
-//! a checkpoint after every epoch (`--resume` continues a stopped run).
+//! `livermet train`: one training unit (`livermet_study::unit`), with a checkpoint after every
+//! epoch. `--study OUT --unit fold0-mri` runs a unit of a finished study again, with the
+//! study's seed and data (so its scores are the study's, bit for bit); `--data/--folds/--fold`
+//! trains a network on one fold of any prepared cohort (`--resume` continues a stopped run).
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Context, bail};
-use livermet_cohort::{FoldAssignment, Patient, ValidateOptions, read_cohort};
-use livermet_model::checkpoint::write_json_atomic;
-use livermet_model::{
-    EpochLog, ModelKind, PreparedPatches, Protocol, Trainer, device, patient_scores, save_model,
+use livermet_cohort::{FoldAssignment, ValidateOptions, read_cohort};
+use livermet_model::device::{self, DeviceName};
+use livermet_model::{ModelName, Protocol};
+use livermet_study::settings::{DEFAULT_FUSION, NetworkOverrides, TrainingOverrides};
+use livermet_study::unit::{
+    Cohort, CohortPatches, UNIT_SCORES, fold_split, has_checkpoint, read_patches,
 };
-use livermet_study::clinical::{FeatureTable, Standardisation};
-use livermet_study::run::rows_for;
+use livermet_study::{StudySettings, Unit, UnitId, UnitRecord, fit_unit, rerun_unit};
 
-use crate::cmd::progress;
+use crate::cmd::progress::Bars;
 
 #[derive(clap::Args, Debug)]
 #[command(
-    after_help = "Example: livermet train --data prepared --folds prepared/folds.json \
---fold 0 --model combined --out runs/combined-f0 --protocol quick"
+    after_help = "Examples:\n  livermet train --study results --unit fold0-mri --out rerun\n  \
+livermet train --data prepared --folds prepared/folds.json --fold 0 --model combined \
+--out runs/combined-f0 --protocol quick"
 )]
 pub struct Args {
+    /// Output folder: checkpoint/, log.jsonl, model/, scores.json.
+    #[arg(long)]
+    pub out: PathBuf,
+    /// A study's output folder (`livermet study --out`): re-run one of its units.
+    #[arg(long, requires = "unit", conflicts_with_all = ["data", "folds", "fold", "model"])]
+    pub study: Option<PathBuf>,
+    /// The unit to re-run, named as its folder in STUDY/work/ (`fold0-mri`, `final-combined`).
+    #[arg(long, requires = "study")]
+    pub unit: Option<String>,
     /// The prepared cohort (`livermet prepare --out`): one folder per patient with
     /// `channels.nii.gz` and `manifest.json`.
-    #[arg(long)]
-    pub data: PathBuf,
+    #[arg(long, required_unless_present = "study")]
+    pub data: Option<PathBuf>,
     /// The cohort CSV with labels and clinical values [default: DATA/cohort.csv].
     #[arg(long)]
     pub cohort: Option<PathBuf>,
     /// The fold assignment (JSON, as written by the study).
-    #[arg(long)]
-    pub folds: PathBuf,
+    #[arg(long, required_unless_present = "study")]
+    pub folds: Option<PathBuf>,
     /// The held-out fold: the network trains on the other folds and reports this fold's
     /// patient-level AUC after every epoch (monitoring only; nothing is selected on it).
-    #[arg(long)]
-    pub fold: usize,
-    /// Which network.
-    #[arg(long, value_enum)]
-    pub model: ModelArg,
-    /// Output folder: checkpoint/, log.jsonl, model/, scores.csv.
-    #[arg(long)]
-    pub out: PathBuf,
-    /// Protocol: `paper` (widths 32-128, 100 epochs) or `quick` (widths 8-32, 10 epochs).
-    #[arg(long, value_enum, default_value = "quick")]
-    pub protocol: ProtocolArg,
+    #[arg(long, required_unless_present = "study")]
+    pub fold: Option<usize>,
+    /// Which network: `mri` or `combined`.
+    #[arg(long, required_unless_present = "study")]
+    pub model: Option<ModelName>,
+    /// Protocol: `paper` (widths 32-128, 100 epochs) or `quick` (widths 8-32, 4 epochs).
+    #[arg(long, default_value = "quick")]
+    pub protocol: Protocol,
     /// Epochs (overrides the protocol's).
     #[arg(long)]
     pub epochs: Option<usize>,
@@ -63,46 +73,8 @@ pub struct Args {
     #[arg(long)]
     pub resume: bool,
     /// Where to run: `cpu`, or `gpu` (a build with `--features livermet-model/gpu`).
-    #[arg(long, value_enum, default_value = "cpu")]
-    pub device: DeviceArg,
-}
-
-#[derive(clap::ValueEnum, Clone, Copy, Debug)]
-pub enum ModelArg {
-    Mri,
-    Combined,
-}
-
-#[derive(clap::ValueEnum, Clone, Copy, Debug)]
-pub enum ProtocolArg {
-    Quick,
-    Paper,
-}
-
-#[derive(clap::ValueEnum, Clone, Copy, Debug)]
-pub enum DeviceArg {
-    Cpu,
-    Gpu,
-}
-
-/// The device named on the command line.
-pub fn pick_device(d: DeviceArg) -> anyhow::Result<livermet_model::Device> {
-    match d {
-        DeviceArg::Cpu => Ok(device::cpu()),
-        DeviceArg::Gpu => {
-            let gpu = device::gpu().context(
-                "this livermet was built without GPU support; rebuild with \
-                 `cargo build --release -p livermet --features livermet-model/gpu` or use --device cpu",
-            )?;
-            device::check_usable(&gpu).map_err(|why| {
-                anyhow::anyhow!(
-                    "no usable GPU: {why}; the GPU build runs burn on Vulkan and needs the GPU's \
-                     Vulkan driver (NVIDIA: the driver's Vulkan ICD and libvulkan1), or use --device cpu"
-                )
-            })?;
-            Ok(gpu)
-        }
-    }
+    #[arg(long, default_value = "cpu")]
+    pub device: DeviceName,
 }
 
 /// 6 widths as given, or 3 widths each used for two blocks.
@@ -115,11 +87,28 @@ pub fn expand_widths(w: &[usize]) -> anyhow::Result<Vec<usize>> {
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let device = pick_device(args.device)?;
+    let device = device::open(args.device)?;
+    let obs = Bars::default();
+    if let (Some(study), Some(unit)) = (&args.study, &args.unit) {
+        let id = UnitId::parse(unit)?;
+        let result = rerun_unit(study, id, &args.out, &device, &obs);
+        obs.clear();
+        let (record, auc) = result?;
+        report(id, &record, auc, &args);
+        return Ok(ExitCode::SUCCESS);
+    }
+    let (Some(data), Some(folds_path), Some(fold), Some(model)) =
+        (&args.data, &args.folds, args.fold, args.model)
+    else {
+        bail!("give --study and --unit, or --data, --folds, --fold and --model");
+    };
+    if !model.is_network() {
+        bail!("--model {model} is not a network; `livermet train` trains mri or combined");
+    }
     let csv = args
         .cohort
         .clone()
-        .unwrap_or_else(|| args.data.join("cohort.csv"));
+        .unwrap_or_else(|| data.join("cohort.csv"));
     let cohort = read_cohort(
         &csv,
         &ValidateOptions {
@@ -127,139 +116,73 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             require_label: true,
         },
     )?;
-    let folds = FoldAssignment::load(&args.folds)?;
-    if args.fold >= folds.k {
+    let folds = FoldAssignment::load(folds_path)?;
+    let (train, test) = fold_split(&cohort.patients, &folds, fold)
+        .with_context(|| format!("{} and {}", csv.display(), folds_path.display()))?;
+    if has_checkpoint(&args.out) && !args.resume {
         bail!(
-            "--fold {} is out of range: {} has folds 0..{}",
-            args.fold,
-            args.folds.display(),
-            folds.k - 1
+            "{} already holds a checkpoint; continue it with --resume or choose another --out",
+            args.out.display()
         );
     }
-    let train_p = fold_patients(&cohort.patients, &folds.train_ids(args.fold), &csv)?;
-    let test_p = fold_patients(&cohort.patients, &folds.test_ids(args.fold), &csv)?;
-    let kind = match args.model {
-        ModelArg::Mri => ModelKind::Mri,
-        ModelArg::Combined => ModelKind::Combined,
+    if args.resume && !has_checkpoint(&args.out) {
+        bail!(
+            "no checkpoint in {}; train without --resume first",
+            args.out.display()
+        );
+    }
+    let settings = StudySettings {
+        primary: csv,
+        external: None,
+        protocol: args.protocol,
+        folds: folds.k,
+        seed: args.seed,
+        models: vec![model],
+        fusion: DEFAULT_FUSION,
+        training: TrainingOverrides {
+            epochs: args.epochs,
+            copies_per_slice: args.copies,
+            ..Default::default()
+        },
+        network: NetworkOverrides {
+            widths: args.widths.as_deref().map(expand_widths).transpose()?,
+            patch_size: args.patch_size,
+            ..Default::default()
+        },
+        prepare: None,
     };
-    let protocol = match args.protocol {
-        ProtocolArg::Quick => Protocol::Quick,
-        ProtocolArg::Paper => Protocol::Paper,
+    let unit = Unit {
+        name: format!("fold{fold}-{}", model.slug()),
+        model,
+        seed: args.seed,
+        train,
+        score_sets: vec![(test, Cohort::Primary)],
+        monitor: true,
     };
-    let std = Standardisation::fit(&FeatureTable::clinical(&train_p));
-    let mut net = protocol.net(kind, std.features.len());
-    if let Some(s) = args.patch_size {
-        net = net.with_patch_size(s);
-    }
-    if let Some(w) = &args.widths {
-        net = net.with_widths(expand_widths(w)?);
-    }
-    let mut cfg = protocol.train().with_seed(args.seed);
-    if let Some(e) = args.epochs {
-        cfg = cfg.with_epochs(e);
-    }
-    if let Some(c) = args.copies {
-        cfg = cfg.with_copies_per_slice(c);
-    }
-    let rows = |ps: &[&Patient]| rows_for(ps.iter().copied(), kind, Some(&std));
-    let spin = progress::bar((train_p.len() + test_p.len()) as u64, "reading");
-    let tick = || spin.inc(1);
-    let aug = protocol.augment();
-    let (c, s) = (net.in_channels, net.patch_size);
-    let train = PreparedPatches::load(&args.data, &rows(&train_p), c, s, aug, &tick)?;
-    let test = PreparedPatches::load(&args.data, &rows(&test_p), c, s, aug, &tick)?;
-    spin.finish_and_clear();
-
-    let ckpt = args.out.join("checkpoint");
-    let mut trainer = if args.resume {
-        Trainer::resume(&ckpt, &net, &cfg, &device)?
-    } else {
-        if ckpt.join(livermet_model::STATE_FILE).exists() {
-            bail!(
-                "{} already holds a checkpoint; continue it with --resume or choose another --out",
-                args.out.display()
-            );
-        }
-        Trainer::new(net.clone(), cfg.clone(), &device)?
+    let patches = CohortPatches {
+        primary: read_patches(&settings, data, &cohort.patients)?,
+        external: None,
     };
-    std::fs::create_dir_all(&args.out)
-        .with_context(|| format!("creating {}", args.out.display()))?;
-    write_json_atomic(&args.out.join("standardisation.json"), &std)?;
-    while trainer.epochs_done() < cfg.epochs {
-        let e = trainer.epochs_done() + 1;
-        let bar = progress::bar(0, &format!("epoch {e}/{}", cfg.epochs));
-        let log = trainer.run_epoch(&train, Some(&test), &mut |p| {
-            bar.set_length(p.batches as u64);
-            bar.set_position(p.batch as u64);
-            bar.set_message(format!("epoch {e}/{} loss {:.4}", cfg.epochs, p.loss));
-        })?;
-        bar.finish_and_clear();
-        trainer.save_checkpoint(&ckpt)?;
-        write_log(&args.out.join("log.jsonl"), trainer.log())?;
-        eprintln!("{}", epoch_line(&log, cfg.epochs));
-    }
-    let model = trainer.model();
-    save_model(&model, &net, &args.out.join("model"))?;
-    let scores = patient_scores(&model, &net, &test, cfg.batch_size)?;
-    write_scores(&args.out.join("scores.csv"), &test_p, &scores, args.fold)?;
-    let auc = trainer.log().last().and_then(|l| l.val_auc);
-    println!(
-        "trained {:?} model on {} patients ({} epochs); fold {} AUC {}; model in {}",
-        kind,
-        train_p.len(),
-        cfg.epochs,
-        args.fold,
-        auc.map_or("n/a".into(), |a| format!("{a:.3}")),
-        args.out.join("model").display()
-    );
+    let record = fit_unit(&unit, &settings, &patches, &args.out, &device, &obs);
+    obs.clear();
+    let record = record?;
+    let auc = unit.first_set_auc(&record);
+    report(UnitId::Fold { fold, model }, &record, auc, &args);
     Ok(ExitCode::SUCCESS)
 }
 
-fn fold_patients<'a>(
-    all: &'a [Patient],
-    ids: &[&str],
-    csv: &Path,
-) -> anyhow::Result<Vec<&'a Patient>> {
-    ids.iter()
-        .map(|id| {
-            all.iter().find(|p| p.id == *id).with_context(|| {
-                format!("patient {id} of the fold file is not in {}; use the cohort the folds were made from", csv.display())
-            })
-        })
-        .collect()
-}
-
-fn epoch_line(l: &EpochLog, epochs: usize) -> String {
-    format!(
-        "epoch {}/{}  loss {:.4}  lr {:.2e}  val AUC {}",
-        l.epoch,
-        epochs,
-        l.loss,
-        l.lr,
-        l.val_auc.map_or("n/a".into(), |a| format!("{a:.3}"))
-    )
-}
-
-/// The whole log as JSON lines, rewritten atomically after each epoch.
-fn write_log(path: &Path, log: &[EpochLog]) -> anyhow::Result<()> {
-    let mut text = String::new();
-    for l in log {
-        text.push_str(&serde_json::to_string(l)?);
-        text.push('\n');
-    }
-    livermet_model::checkpoint::write_atomic(path, text.as_bytes())?;
-    Ok(())
-}
-
-fn write_scores(path: &Path, ps: &[&Patient], scores: &[f64], fold: usize) -> anyhow::Result<()> {
-    let mut text = String::from("patient_id,fold,slm,score\n");
-    for (p, s) in ps.iter().zip(scores) {
-        text.push_str(&format!(
-            "{},{fold},{},{s}\n",
-            p.id,
-            u8::from(p.slm == Some(true))
-        ));
-    }
-    livermet_model::checkpoint::write_atomic(path, text.as_bytes())?;
-    Ok(())
+/// One line: what was trained, the AUC of the first scored set and where the files are.
+fn report(id: UnitId, record: &UnitRecord, auc: Option<f64>, args: &Args) {
+    let auc = auc.map_or("n/a".into(), |a| format!("{a:.3}"));
+    let on = match id {
+        UnitId::Fold { fold, .. } => format!("fold {fold} AUC {auc}"),
+        UnitId::Final(_) => format!("apparent AUC {auc}"),
+    };
+    println!(
+        "trained {} ({} model) on {} patients; {on}; {UNIT_SCORES} in {}",
+        id.name(),
+        record.model,
+        record.train_patients.len(),
+        args.out.display()
+    );
 }

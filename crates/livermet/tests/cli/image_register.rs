@@ -48,7 +48,7 @@ fn image_register_recovers_the_known_transform_and_writes_image_and_transform() 
         report["metric"].as_f64().unwrap() < 0.0,
         "Mattes value is -MI"
     );
-    let printed = matrix(&report["matrix"]);
+    let printed = matrix(&report["transform"]);
     let file: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&tr).unwrap()).unwrap();
     let written = matrix(&file["matrix"]);

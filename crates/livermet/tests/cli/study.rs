@@ -2,13 +2,16 @@
 //! (12 + 6 patients, a 2-4 wide network, 1 epoch): every report file exists, `results.json`
 //! agrees with the CSVs and with AUCs recomputed from the score CSVs, the page passes headless
 //! Chromium, a killed study resumes to the same numbers, and `predict` reproduces the study's
-//! external scores from the bundle.
+//! external scores from the bundle. The external cohort's DICOM files carry a patient's name,
+//! ID, birth date, institution and UIDs: none reaches the output or log of `image info`,
+//! `validate`, `study` (which prepares), the report, the bundle or `predict`.
 
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use crate::common::{livermet, run_in, stderr, stdout};
+use crate::phi::{assert_no_phi_in, assert_no_phi_under, inject_phi};
 
 const TOML: &str = "primary = \"cohort/primary.csv\"\nexternal = \"cohort/external.csv\"\n\
 protocol = \"quick\"\nfolds = 3\nseed = 5\n[training]\nepochs = 1\ncopies_per_slice = 1\nbatch_size = 8\n\
@@ -62,9 +65,35 @@ fn study_report_bundle_and_predict_agree() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     cohort(d);
+    assert!(
+        inject_phi(&d.join("cohort")) > 0,
+        "no DICOM file in the cohort"
+    );
+    let logs = |what: &str, o: &std::process::Output| {
+        assert_no_phi_in(&format!("{what} stdout"), &o.stdout);
+        assert_no_phi_in(&format!("{what} stderr"), &o.stderr);
+    };
+    let ext_t2 = std::fs::read_to_string(d.join("cohort/external.csv")).unwrap();
+    let ext_t2 = ext_t2
+        .lines()
+        .nth(1)
+        .unwrap()
+        .split(',')
+        .nth(8)
+        .unwrap()
+        .to_string();
+    let o = run_in(&d.join("cohort"), &["image", "info", &ext_t2, "--json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    logs("image info", &o);
+    let o = run_in(d, &["validate", "cohort/external.csv", "--json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    logs("validate", &o);
     let o = run_in(d, &["study", "study.toml", "--out", "out"]);
     assert!(o.status.success(), "{}", stderr(&o));
+    logs("study", &o);
     let out = d.join("out");
+    // Every output: report, tables, figures, bundle, prepared data, work files.
+    assert!(assert_no_phi_under(&out) > 40);
     let text = stdout(&o);
     assert!(
         text.contains("report.html")
@@ -93,6 +122,7 @@ fn study_report_bundle_and_predict_agree() {
         "model/prepare.json",
         "model/mri/model.bpk",
         "model/combined/net.json",
+        "model/combined/offset_cf.json",
     ]
     .map(String::from)
     .to_vec();
@@ -119,23 +149,25 @@ fn study_report_bundle_and_predict_agree() {
     assert_eq!(rows.len(), 6, "3 models x 2 cohorts");
     for r in &rows {
         let m = &results["cohorts"][&r[col(&h, "cohort")]]["models"][&r[col(&h, "model")]];
-        for key in [
-            "auc",
-            "ci_low",
-            "ci_high",
-            "accuracy",
-            "sensitivity",
-            "specificity",
-            "ppv",
-            "npv",
-        ] {
+        let t = &m["threshold_metrics"];
+        let at_median = ["accuracy", "sensitivity", "specificity", "ppv", "npv"]
+            .map(|k| (k, &t[k]["estimate"]));
+        for (key, value) in [
+            ("auc", &m["auc"]),
+            ("ci_low", &m["ci_low"]),
+            ("ci_high", &m["ci_high"]),
+            ("threshold", &t["threshold"]),
+        ]
+        .into_iter()
+        .chain(at_median)
+        {
             let cell = &r[col(&h, key)];
             if cell.is_empty() {
-                assert!(m[key].is_null(), "{key} of {r:?}");
+                assert!(value.is_null(), "{key} of {r:?}");
             } else {
                 assert_eq!(
                     cell.parse::<f64>().unwrap(),
-                    m[key].as_f64().unwrap(),
+                    value.as_f64().unwrap(),
                     "{key} of {r:?}"
                 );
             }
@@ -149,14 +181,16 @@ fn study_report_bundle_and_predict_agree() {
             .iter()
             .find(|c| c["a"] == r[col(&h, "a")].as_str() && c["b"] == r[col(&h, "b")].as_str())
             .unwrap();
-        assert_eq!(
-            r[col(&h, "p")].parse::<f64>().unwrap(),
-            c["p"].as_f64().unwrap()
-        );
-        assert_eq!(
-            r[col(&h, "z")].parse::<f64>().unwrap(),
-            c["z"].as_f64().unwrap()
-        );
+        // z and p are empty when the two models rank every pair alike (the offset-fused
+        // Combined model of a 1-epoch network can order patients exactly as CF does).
+        for key in ["p", "z"] {
+            let cell = &r[col(&h, key)];
+            if cell.is_empty() {
+                assert!(c[key].is_null(), "{key} of {r:?}");
+            } else {
+                assert_eq!(cell.parse::<f64>().unwrap(), c[key].as_f64().unwrap());
+            }
+        }
     }
     for cohort in ["primary_cv", "external"] {
         let (h, rows) = csv_rows(&out.join(format!("scores_{cohort}.csv")));
@@ -203,6 +237,97 @@ fn study_report_bundle_and_predict_agree() {
         assert!((got - want).abs() < 1e-12, "{}: {got} vs {want}", p.id);
     }
 
+    // The Combined model's offset is the CF model of each fold's training patients only.
+    for fold in 0..folds.k {
+        let unit = json(&out.join(format!("work/fold{fold}-combined/scores.json")));
+        let train: Vec<usize> = (0..ps.len()).filter(|&i| fold_of[i] != fold).collect();
+        let y_train: Vec<bool> = train.iter().map(|&i| y[i]).collect();
+        let want = livermet_study::clinical::fit_cf(&table.rows(&train), &y_train).unwrap();
+        let got: Vec<f64> = unit["offset_cf"]["coefficients"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c.as_f64().unwrap())
+            .collect();
+        assert_eq!(got, want.coefficients, "fold {fold}");
+        let trained: Vec<&str> = unit["train_patients"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap())
+            .collect();
+        assert!(
+            ps.iter()
+                .filter(|p| folds.folds[&p.id] == fold)
+                .all(|p| !trained.contains(&p.id.as_str())),
+            "fold {fold} trained on its own test patients"
+        );
+    }
+
+    // The twin's Bayes limit: the AUC of truth.json's posteriors on the same patients, and
+    // each model's gap to it.
+    let truth = json(&d.join("cohort/truth.json"));
+    for cohort in ["primary_cv", "external"] {
+        let (h, rows) = csv_rows(&out.join(format!("scores_{cohort}.csv")));
+        let y: Vec<bool> = rows.iter().map(|r| r[col(&h, "slm")] == "1").collect();
+        let post: Vec<f64> = rows
+            .iter()
+            .map(|r| {
+                let t = truth["patients"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .find(|t| t["patient_id"] == r[0].as_str())
+                    .unwrap();
+                t["posterior"]["clinical_latent"].as_f64().unwrap()
+            })
+            .collect();
+        let limit = livermet_stats::roc::auc(&post, &y).unwrap();
+        let b = &results["cohorts"][cohort]["bayes_limit"];
+        let reported = b["bayes_limit_clinical_latent"]["auc"].as_f64().unwrap();
+        assert!(
+            (limit - reported).abs() < 1e-12,
+            "{cohort}: {limit} vs {reported}"
+        );
+        for m in ["CF", "MRI", "Combined"] {
+            let auc = results["cohorts"][cohort]["models"][m]["auc"]
+                .as_f64()
+                .unwrap();
+            let gap = b["gap_to_bayes_limit"][m].as_f64().unwrap();
+            assert!((gap - (limit - auc)).abs() < 1e-12, "{cohort} {m}");
+        }
+    }
+    assert!(text.contains("limit"), "{text}");
+    // `train --study --unit` re-runs a unit of the study and writes its scores bit for bit.
+    for unit in ["fold0-mri", "fold1-combined"] {
+        let rerun = format!("rerun-{unit}");
+        let o = run_in(
+            d,
+            &["train", "--study", "out", "--unit", unit, "--out", &rerun],
+        );
+        assert!(o.status.success(), "{}", stderr(&o));
+        assert!(stdout(&o).contains(unit), "{}", stdout(&o));
+        let again = json(&d.join(&rerun).join("scores.json"));
+        let study = json(&out.join("work").join(unit).join("scores.json"));
+        assert_eq!(again["scores"], study["scores"], "{unit}");
+        assert_eq!(again["train_patients"], study["train_patients"], "{unit}");
+        assert_eq!(again["standardisation"], study["standardisation"], "{unit}");
+    }
+    let o = run_in(
+        d,
+        &[
+            "train",
+            "--study",
+            "out",
+            "--unit",
+            "fold9-mri",
+            "--out",
+            "x",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("out of range"), "{}", stderr(&o));
+
     // The page in a real browser: no errors, every figure decoded.
     let check = livermet_report::check_in_browser(&out.join("report.html")).unwrap();
     assert!(check.errors.is_empty(), "{:?}", check.errors);
@@ -235,6 +360,8 @@ fn study_report_bundle_and_predict_agree() {
         ],
     );
     assert!(o.status.success(), "{}", stderr(&o));
+    logs("predict", &o);
+    assert!(assert_no_phi_under(&d.join("cohort/row.prepared")) > 0);
     let p: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
     assert_eq!(p["patient_id"], id.as_str());
     let (h, rows) = csv_rows(&out.join("scores_external.csv"));
@@ -302,7 +429,7 @@ fn study_report_bundle_and_predict_agree() {
     let card = std::fs::read_to_string(old.join("card.json")).unwrap();
     std::fs::write(
         old.join("card.json"),
-        card.replace("\"format\": 1", "\"format\": 0"),
+        card.replace("\"format\": 2", "\"format\": 0"),
     )
     .unwrap();
     let o = run_in(

@@ -130,16 +130,20 @@ fn train_killed_with_sigkill_and_resumed_matches_an_uninterrupted_run() {
         first["val_auc"].as_f64().is_some() && first["lr"].as_f64() == Some(1e-3),
         "{first}"
     );
-    for f in [
-        "model/model.bpk",
-        "model/net.json",
-        "scores.csv",
-        "standardisation.json",
-    ] {
+    for f in ["model/model.bpk", "model/net.json", "scores.json"] {
         assert!(dir.join("straight").join(f).exists(), "{f}");
     }
-    let scores = std::fs::read_to_string(dir.join("straight/scores.csv")).unwrap();
-    assert_eq!(scores.lines().count(), 1 + N / 2, "{scores}");
+    let scores = std::fs::read_to_string(dir.join("straight/scores.json")).unwrap();
+    let record: serde_json::Value = serde_json::from_str(&scores).unwrap();
+    assert_eq!(
+        record["scores"][0]["scores"].as_array().unwrap().len(),
+        N / 2,
+        "{scores}"
+    );
+    assert_eq!(
+        record["standardisation"]["mean"].as_array().unwrap().len(),
+        5
+    );
 
     // Same run, SIGKILLed (Child::kill sends SIGKILL on Unix) once a checkpoint exists.
     let out = dir.join("killed");
@@ -176,7 +180,7 @@ fn train_killed_with_sigkill_and_resumed_matches_an_uninterrupted_run() {
     let log_resumed = std::fs::read_to_string(out.join("log.jsonl")).unwrap();
     assert_eq!(log_resumed, log_straight);
     assert_eq!(
-        std::fs::read_to_string(out.join("scores.csv")).unwrap(),
+        std::fs::read_to_string(out.join("scores.json")).unwrap(),
         scores,
         "held-out scores differ after kill and resume"
     );

@@ -269,6 +269,7 @@ where
             let tensor_slice = &mut tensor.storage_mut::<T>()[t_offset..t_offset + numel];
             // livermet patch: branch-free and split over threads (was a branchy scalar loop).
             select_in_place(tensor_slice, mask_bytes, value_slice, true);
+            // livermet patch end
             return tensor;
         } else if let Some(nest) =
             crate::zip::collapse_for_zip3(tensor.layout(), mask.layout(), value.layout())
@@ -317,6 +318,7 @@ where
             let value_slice = &mut value.storage_mut::<T>()[v_offset..v_offset + numel];
             // livermet patch: as above.
             select_in_place(value_slice, mask_bytes, tensor_slice, false);
+            // livermet patch end
             return value;
         } else if let Some(nest) =
             crate::zip::collapse_for_zip3(value.layout(), mask.layout(), tensor.layout())
@@ -439,6 +441,7 @@ fn run_chunked<T: Send + Sync, F: Fn(&mut [T], &[u8], &[T]) + Send + Sync>(
     }
     body(dst, mask, other)
 }
+// livermet patch end
 
 /// Helper to broadcast three tensors to the same shape without copying.
 fn broadcast_three(

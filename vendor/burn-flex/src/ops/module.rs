@@ -2,12 +2,16 @@
 //!
 //! These operations power neural network modules like convolutions and pooling.
 
+// livermet patch: + batch_norm, conv2d_gemm.
 use crate::ops::{batch_norm, conv, conv2d_gemm, conv_transpose, deform_conv, interpolate, pool};
+// livermet patch end
 use crate::{Flex, FlexTensor, Layout};
 use burn_backend::{
     DType, Element, TensorMetadata,
     ops::{
+        // livermet patch: + BatchNormTrain, BatchNormTrainBackward.
         AttentionModuleOptions, BatchNormTrain, BatchNormTrainBackward, ConvOptions, ConvTransposeOptions, DeformConv2dBackward,
+        // livermet patch end
         DeformConvOptions, FloatTensorOps, IntTensorOps, InterpolateMode, InterpolateOptions,
         MaxPool2dBackward, MaxPool2dWithIndices, ModuleOps, conv::pad_asymmetric_conv_input,
     },
@@ -69,6 +73,7 @@ impl ModuleOps<Flex> for Flex {
         match x.dtype() {
             // livermet patch: im2col + gemm per image on NCHW (conv2d_gemm.rs).
             DType::F32 => conv2d_gemm::conv2d_f32(x, weight, bias, &options),
+            // livermet patch end
             DType::F64 => conv::conv2d_f64(x, weight, bias, &options),
             DType::F16 => conv::conv2d_f16(x, weight, bias, &options),
             DType::BF16 => conv::conv2d_bf16(x, weight, bias, &options),
@@ -169,6 +174,7 @@ impl ModuleOps<Flex> for Flex {
         );
         back_to(grad, dtype)
     }
+    // livermet patch end
 
     fn deform_conv2d(
         x: FloatTensor<Flex>,
@@ -909,3 +915,4 @@ fn back_to(t: FlexTensor, dtype: DType) -> FlexTensor {
         other => Flex::float_cast(t, other.into()),
     }
 }
+// livermet patch end

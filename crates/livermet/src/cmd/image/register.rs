@@ -8,18 +8,8 @@ use livermet_image::register::{Initialisation, RegistrationOptions, register_rig
 use livermet_image::transform::write_transform_json;
 use livermet_image::{Interpolation, resample};
 
+use crate::cmd::image::read_input;
 use crate::cmd::progress::spinner;
-
-/// How the transform starts.
-#[derive(clap::ValueEnum, Clone, Copy, Debug)]
-pub enum Init {
-    /// Align the images' geometric centres (ITK GEOMETRY).
-    Geometry,
-    /// Align the intensity centres of mass (ITK MOMENTS).
-    Moments,
-    /// Trust the scanner coordinates in the headers.
-    Header,
-}
 
 #[derive(clap::Args, Debug)]
 #[command(
@@ -42,31 +32,29 @@ pub struct Args {
     /// Fixed-image mask: only voxels where it is nonzero drive the registration.
     #[arg(long)]
     pub mask: Option<PathBuf>,
-    /// How the transform starts.
-    #[arg(long, value_enum, default_value = "geometry")]
-    pub init: Init,
+    /// How the transform starts: `geometry` (align the images' geometric centres, ITK
+    /// GEOMETRY), `moments` (their intensity centres of mass, ITK MOMENTS) or `header` (trust
+    /// the scanner coordinates).
+    #[arg(long, default_value = "geometry")]
+    pub init: Initialisation,
     /// Seed of the metric's sample set.
     #[arg(long, default_value_t = 42)]
     pub seed: u64,
-    /// Print the result as JSON (matrix, metric, iterations, seconds).
+    /// Print the result as JSON (transform, params, metric, iterations, seconds, levels).
     #[arg(long)]
     pub json: bool,
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let fixed = livermet_io::read_volume(&args.fixed).context("reading the fixed image")?;
-    let moving = livermet_io::read_volume(&args.moving).context("reading the moving image")?;
+    let fixed = read_input(&args.fixed, "the fixed image")?;
+    let moving = read_input(&args.moving, "the moving image")?;
     let mask = match &args.mask {
-        Some(p) => Some(livermet_io::read_volume(p).context("reading the mask")?),
+        Some(p) => Some(read_input(p, "the mask")?),
         None => None,
     };
     let opts = RegistrationOptions {
         seed: args.seed,
-        initialisation: match args.init {
-            Init::Geometry => Initialisation::Geometry,
-            Init::Moments => Initialisation::Moments,
-            Init::Header => Initialisation::Header,
-        },
+        initialisation: args.init,
         ..Default::default()
     };
     let pb = spinner("registering");
@@ -90,17 +78,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         write_transform_json(t, &reg.transform)?;
     }
     if args.json {
-        let report = serde_json::json!({
-            "matrix": reg.transform,
-            "metric": reg.metric,
-            "iterations": reg.iterations,
-            "seconds": reg.seconds,
-            "params": reg.params,
-            "centre": reg.centre,
-            "overlap": reg.overlap,
-            "levels": reg.levels,
-        });
-        println!("{}", serde_json::to_string_pretty(&report)?);
+        println!("{}", serde_json::to_string_pretty(&reg)?);
     } else {
         let p = reg.params;
         println!(

@@ -7,16 +7,7 @@ use anyhow::Context;
 use livermet_image::transform::read_transform_json;
 use livermet_image::{Interpolation, resample};
 
-/// Interpolation (see livermet_image::resample for the boundary rules, which follow ITK).
-#[derive(clap::ValueEnum, Clone, Copy, Debug)]
-pub enum Interp {
-    /// Cubic B-spline with the exact-interpolation prefilter (images).
-    Bspline,
-    /// Trilinear.
-    Linear,
-    /// Nearest neighbour (masks and labels).
-    Nearest,
-}
+use crate::cmd::image::read_input;
 
 #[derive(clap::Args, Debug)]
 #[command(
@@ -34,28 +25,25 @@ pub struct Args {
     /// RAS mm to input (moving) world, as `image register --transform-out` writes. Default: identity.
     #[arg(long)]
     pub transform: Option<PathBuf>,
-    /// Interpolation. Points outside the input get 0.
-    #[arg(long, value_enum, default_value = "bspline")]
-    pub interp: Interp,
+    /// Interpolation: `bspline`, `linear` or `nearest` (boundary rules as ITK's, see
+    /// livermet_image::resample). Points outside the input get 0.
+    #[arg(long, default_value = "bspline")]
+    pub interp: Interpolation,
     /// Output NIfTI on the reference grid.
     #[arg(long)]
     pub out: PathBuf,
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let input = livermet_io::read_volume(&args.input).context("reading the input image")?;
+    let input = read_input(&args.input, "the input image")?;
+    // Only the reference's grid is used: its voxels may be anything.
     let reference =
         livermet_io::read_volume(&args.reference).context("reading the reference image")?;
     let transform = match &args.transform {
         Some(p) => Some(read_transform_json(p)?),
         None => None,
     };
-    let interp = match args.interp {
-        Interp::Bspline => Interpolation::BSpline,
-        Interp::Linear => Interpolation::Linear,
-        Interp::Nearest => Interpolation::Nearest,
-    };
-    let out = resample(&input, &reference.grid(), transform.as_ref(), interp);
+    let out = resample(&input, &reference.grid(), transform.as_ref(), args.interp);
     if out.data.iter().all(|&v| v == 0.0) && input.data.iter().any(|&v| v != 0.0) {
         anyhow::bail!(
             "{} does not overlap the reference {} (every output voxel fell outside it); check the transform and the images' headers",

@@ -7,9 +7,6 @@ use std::process::ExitCode;
 use anyhow::Context;
 use livermet_stats::calibration::{Calibration, calibration};
 use livermet_stats::logistic::FitOptions;
-use serde_json::json;
-
-use super::data::Table;
 
 /// Calibration of a probability column against the outcome.
 #[derive(clap::Args, Debug)]
@@ -39,28 +36,12 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let table = Table::read(&args.data)?;
-    let oc = table.column(&args.outcome)?;
-    table.require_outcome(oc)?;
-    let pc = table.column(&args.prob)?;
-    let rows = table.complete_rows(&[pc]);
-    let dropped = table.rows.len() - rows.len();
-    if dropped > 0 {
-        eprintln!(
-            "note: {dropped} of {} rows of {} dropped: `{}` is missing",
-            table.rows.len(),
-            args.data.display(),
-            args.prob
-        );
-    }
-    let y = table.outcome(oc, &rows)?;
-    let p = table.numbers(pc, &rows)?;
-    let cal = calibration(&p, &y, args.bins, args.hl_groups, &FitOptions::default())
+    let d = super::read_scored(&args.data, &args.outcome, std::slice::from_ref(&args.prob))?;
+    let (y, p, dropped) = (&d.outcomes, &d.scores[0], d.dropped);
+    let cal = calibration(p, y, args.bins, args.hl_groups, &FitOptions::default())
         .with_context(|| format!("{}: calibration of `{}`", args.data.display(), args.prob))?;
     if args.json {
-        let mut v = serde_json::to_value(&cal)?;
-        v["dropped_rows"] = json!(dropped);
-        println!("{}", serde_json::to_string_pretty(&v)?);
+        super::print_json(&cal, dropped)?;
     } else {
         print_table(&args, &cal, dropped);
     }
@@ -72,37 +53,5 @@ fn print_table(args: &Args, c: &Calibration, dropped: usize) {
         "Calibration of `{}` against `{}`: n = {} ({} events, {} rows dropped)",
         args.prob, args.outcome, c.n, c.events, dropped
     );
-    let e = &c.calibration_in_the_large;
-    println!(
-        "  calibration-in-the-large {:>8.4}  (95% CI {:.4} to {:.4}; 0 is ideal)",
-        e.estimate, e.ci_low, e.ci_high
-    );
-    let s = &c.calibration_slope.slope;
-    println!(
-        "  calibration slope        {:>8.4}  (95% CI {:.4} to {:.4}; 1 is ideal)",
-        s.estimate, s.ci_low, s.ci_high
-    );
-    println!("  Brier score              {:>8.4}", c.brier);
-    let h = &c.hosmer_lemeshow;
-    println!(
-        "  Hosmer-Lemeshow          chi2 = {:.4} (df {}, {} groups), p = {:.4}",
-        h.chi2, h.df, h.groups, h.p
-    );
-    println!(
-        "\n  {:>4} {:>6} {:>7} {:>10} {:>9} {:>19}",
-        "bin", "n", "events", "predicted", "observed", "observed 95% CI"
-    );
-    for (i, b) in c.curve.iter().enumerate() {
-        println!(
-            "  {:>4} {:>6} {:>7} {:>10.4} {:>9.4}   {:.4} to {:.4}",
-            i + 1,
-            b.n,
-            b.events,
-            b.mean_predicted,
-            b.observed,
-            b.ci_low,
-            b.ci_high
-        );
-    }
-    println!("  (Wilson score intervals; bins are quantiles of the predicted probability)");
+    print!("{}", c.text());
 }

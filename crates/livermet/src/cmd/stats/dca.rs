@@ -5,11 +5,11 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use crate::cmd::write_atomic;
 use anyhow::Context;
-use livermet_stats::dca::{DecisionCurvePoint, decision_curves, threshold_grid};
+use livermet_io::write_bytes_atomic;
+use livermet_stats::dca::{decision_curves, parse_grid, to_csv};
 
-use super::roc::read_scored;
+use super::read_scored;
 
 /// Decision curve analysis of predicted risks against a 0/1 outcome.
 #[derive(clap::Args, Debug)]
@@ -32,40 +32,9 @@ pub struct Args {
     pub out: Option<PathBuf>,
 }
 
-fn parse_grid(s: &str) -> anyhow::Result<Vec<f64>> {
-    let parts: Vec<f64> = s
-        .split(':')
-        .map(|p| p.trim().parse::<f64>())
-        .collect::<Result<_, _>>()
-        .ok()
-        .filter(|v: &Vec<f64>| v.len() == 3)
-        .with_context(|| {
-            format!("--thresholds `{s}`: write START:STOP:STEP, e.g. 0.01:0.99:0.01")
-        })?;
-    Ok(threshold_grid(parts[0], parts[1], parts[2])?)
-}
-
-fn to_csv(points: &[DecisionCurvePoint]) -> anyhow::Result<Vec<u8>> {
-    let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record([
-        "model",
-        "threshold",
-        "net_benefit",
-        "net_intervention_avoided",
-    ])?;
-    for p in points {
-        w.write_record([
-            p.model.clone(),
-            p.threshold.to_string(),
-            p.net_benefit.to_string(),
-            p.net_intervention_avoided.to_string(),
-        ])?;
-    }
-    Ok(w.into_inner()?)
-}
-
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let thresholds = parse_grid(&args.thresholds)?;
+    let thresholds =
+        parse_grid(&args.thresholds).map_err(|e| anyhow::anyhow!("--thresholds: {e}"))?;
     let d = read_scored(&args.data, &args.outcome, &args.scores)?;
     let models: Vec<(&str, &[f64])> = args
         .scores
@@ -78,7 +47,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let bytes = to_csv(&points)?;
     match &args.out {
         Some(path) => {
-            write_atomic(path, &bytes)?;
+            write_bytes_atomic(path, &bytes)?;
             eprintln!("wrote {} ({} rows)", path.display(), points.len());
         }
         None => std::io::stdout().write_all(&bytes)?,

@@ -6,15 +6,10 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Context, bail};
-use livermet_stats::logistic::{
-    Design, DropTest, FitOptions, LogisticFit, drop_tests, fit_logistic,
-};
-use livermet_stats::stepwise::{
-    CfSelection, ScreenTest, Step, UnivariableScreen, backward_stepwise_lr, cf_model_selection,
-};
-use serde_json::{Value, json};
+use livermet_stats::logistic::{Design, FitOptions};
+use livermet_stats::stepwise::{AnalysisOptions, LogisticAnalysis, ScreenTest, logistic_analysis};
 
-use super::data::Table;
+use livermet_stats::table::Table;
 
 /// Logistic regression (maximum likelihood, Newton-Raphson) with Wald and LR inference.
 #[derive(clap::Args, Debug)]
@@ -24,19 +19,8 @@ use super::data::Table;
     --screen 0.1 --backward --p-remove 0.10 --json"
 )]
 pub struct Args {
-    /// CSV with a header row, one subject per row.
-    pub data: PathBuf,
-    /// The 0/1 outcome column (1 = event); a missing or other value is an error.
-    #[arg(long)]
-    pub outcome: String,
-    /// Predictor columns, comma-separated (default: every column but the outcome). Rows with a
-    /// missing predictor value are dropped and counted.
-    #[arg(long, value_delimiter = ',')]
-    pub predictors: Vec<String>,
-    /// Categorical predictors as NAME or NAME:REFERENCE (comma-separated or repeated); the
-    /// default reference is the first level in sorted order. Coefficients are named NAME[LEVEL].
-    #[arg(long, value_delimiter = ',')]
-    pub categorical: Vec<String>,
+    #[command(flatten)]
+    pub design: DesignArgs,
     /// Backward stepwise elimination by likelihood ratio.
     #[arg(long)]
     pub backward: bool,
@@ -57,18 +41,36 @@ pub struct Args {
     pub json: bool,
 }
 
-/// The design and outcome of the complete rows, and how many rows were dropped.
-struct Data {
-    design: Design,
-    y: Vec<bool>,
-    predictors: Vec<String>,
-    dropped: usize,
+/// The data of a logistic model: the CSV, its outcome and its predictors.
+#[derive(clap::Args, Debug)]
+pub struct DesignArgs {
+    /// CSV with a header row, one subject per row.
+    pub data: PathBuf,
+    /// The 0/1 outcome column (1 = event); a missing or other value is an error.
+    #[arg(long)]
+    pub outcome: String,
+    /// Predictor columns, comma-separated (default: every column but the outcome). Rows with a
+    /// missing predictor value are dropped and counted.
+    #[arg(long, value_delimiter = ',')]
+    pub predictors: Vec<String>,
+    /// Categorical predictors as NAME or NAME:REFERENCE (comma-separated or repeated); the
+    /// default reference is the first level in sorted order. Coefficients are named NAME[LEVEL].
+    #[arg(long, value_delimiter = ',')]
+    pub categorical: Vec<String>,
 }
 
-fn read_data(args: &Args) -> anyhow::Result<Data> {
+/// The design and outcome of the complete rows, and how many rows were dropped.
+pub(super) struct Data {
+    pub design: Design,
+    pub y: Vec<bool>,
+    pub predictors: Vec<String>,
+    pub dropped: usize,
+}
+
+/// The design of the predictors (every column but the outcome when none is named) and the
+/// outcome, on the rows where every predictor is present.
+pub(super) fn read_design(args: &DesignArgs) -> anyhow::Result<Data> {
     let table = Table::read(&args.data)?;
-    let oc = table.column(&args.outcome)?;
-    table.require_outcome(oc)?;
     let predictors: Vec<String> = if args.predictors.is_empty() {
         table
             .headers
@@ -99,105 +101,39 @@ fn read_data(args: &Args) -> anyhow::Result<Data> {
         }
         categorical.push((name.to_string(), reference.map(str::to_string)));
     }
-    let cols = predictors
-        .iter()
-        .map(|p| table.column(p))
-        .collect::<anyhow::Result<Vec<_>>>()?;
-    let rows = table.complete_rows(&cols);
-    let dropped = table.rows.len() - rows.len();
-    if dropped > 0 {
-        eprintln!(
-            "note: {dropped} of {} rows of {} dropped: a predictor value is missing",
-            table.rows.len(),
-            args.data.display()
-        );
-    }
-    let y = table.outcome(oc, &rows)?;
-    let mut design = Design::new(rows.len());
-    for (p, &c) in predictors.iter().zip(&cols) {
-        let what = || format!("{}: predictor `{p}`", args.data.display());
-        if let Some((_, reference)) = categorical.iter().find(|(n, _)| n == p) {
-            let levels: Vec<&str> = rows.iter().map(|&r| table.rows[r][c].as_str()).collect();
-            design
-                .add_categorical(p, &levels, reference.as_deref())
-                .with_context(what)?;
-        } else {
-            let v = table.numbers(c, &rows).map_err(|e| {
-                anyhow::anyhow!("{e:#} (if `{p}` is a text column, add --categorical {p})")
-            })?;
-            design.add_numeric(p, &v).with_context(what)?;
-        }
-    }
+    let d = table.design(&args.outcome, &predictors, &categorical)?;
+    super::note_dropped(d.dropped, d.y.len(), &args.data, "a predictor");
     Ok(Data {
-        design,
-        y,
+        design: d.design,
+        y: d.y,
         predictors,
-        dropped,
-    })
-}
-
-/// The final model, its drop tests and (with --backward / --screen) the selection record.
-struct Outcome {
-    fit: LogisticFit,
-    drop_tests: Vec<DropTest>,
-    steps: Option<Vec<Step>>,
-    screen: Option<Vec<UnivariableScreen>>,
-}
-
-fn analyse(args: &Args, data: &Data) -> anyhow::Result<Outcome> {
-    let opts = FitOptions {
-        max_iterations: args.max_iter,
-        ..FitOptions::default()
-    };
-    let names: Vec<&str> = data.predictors.iter().map(String::as_str).collect();
-    let (d, y) = (&data.design, &data.y);
-    if let Some(screen_p) = args.screen {
-        let selection = CfSelection {
-            screen_p,
-            screen_test: if args.screen_test == "lr" {
-                ScreenTest::LikelihoodRatio
-            } else {
-                ScreenTest::Wald
-            },
-            // Without --backward the screen's survivors are fitted as they are.
-            p_remove: if args.backward { args.p_remove } else { 1.0 },
-            fit: opts,
-        };
-        let cf = cf_model_selection(d, y, &selection)?;
-        let (screen, s) = (cf.screen, cf.stepwise);
-        return Ok(Outcome {
-            fit: s.fit,
-            drop_tests: s.drop_tests,
-            steps: args.backward.then_some(s.steps),
-            screen: Some(screen),
-        });
-    }
-    if args.backward {
-        let s = backward_stepwise_lr(d, y, &names, args.p_remove, &opts)?;
-        return Ok(Outcome {
-            fit: s.fit,
-            drop_tests: s.drop_tests,
-            steps: Some(s.steps),
-            screen: None,
-        });
-    }
-    let fit = fit_logistic(d, y, &opts)?;
-    let drop_tests = drop_tests(d, y, &fit, &opts)?;
-    Ok(Outcome {
-        fit,
-        drop_tests,
-        steps: None,
-        screen: None,
+        dropped: d.dropped,
     })
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let data = read_data(&args)?;
-    let out = analyse(&args, &data).with_context(|| {
+    let data = read_design(&args.design)?;
+    let opts = AnalysisOptions {
+        screen: args.screen.map(|p| {
+            let test = if args.screen_test == "lr" {
+                ScreenTest::LikelihoodRatio
+            } else {
+                ScreenTest::Wald
+            };
+            (p, test)
+        }),
+        backward: args.backward.then_some(args.p_remove),
+        fit: FitOptions {
+            max_iterations: args.max_iter,
+            ..FitOptions::default()
+        },
+    };
+    let names: Vec<&str> = data.predictors.iter().map(String::as_str).collect();
+    let out = logistic_analysis(&data.design, &data.y, &names, &opts).with_context(|| {
         format!(
             "{}: logistic model of `{}`",
-            args.data.display(),
-            args.outcome
+            args.design.data.display(),
+            args.design.outcome
         )
     })?;
     if !out.fit.converged {
@@ -208,51 +144,18 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         );
     }
     if args.json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&to_json(&out, data.dropped))?
-        );
+        super::print_json(&out, data.dropped)?;
     } else {
         print_table(&args, &out, data.dropped);
     }
     Ok(ExitCode::SUCCESS)
 }
 
-fn to_json(out: &Outcome, dropped: usize) -> Value {
-    let f = &out.fit;
-    let mut v = json!({
-        "n": f.n,
-        "events": f.events,
-        "dropped_rows": dropped,
-        "converged": f.converged,
-        "iterations": f.iterations,
-        "max_iterations": f.max_iterations,
-        "tolerance": f.tolerance,
-        "coefficients": f.coefficients,
-        "log_likelihood": f.log_likelihood,
-        "null_log_likelihood": f.null_log_likelihood,
-        "lr_chi2": f.lr_chi2,
-        "lr_df": f.lr_df,
-        "lr_p": f.lr_p,
-        "aic": f.aic,
-        "bic": f.bic,
-        "drop_tests": out.drop_tests,
-    });
-    if let Some(steps) = &out.steps {
-        v["steps"] = json!(steps);
-        v["final_predictors"] = json!(f.predictor_names());
-    }
-    if let Some(screen) = &out.screen {
-        v["screen"] = json!(screen);
-    }
-    v
-}
-
-fn print_table(args: &Args, out: &Outcome, dropped: usize) {
+fn print_table(args: &Args, out: &LogisticAnalysis, dropped: usize) {
     let f = &out.fit;
     println!(
         "Logistic regression of `{}`: n = {} ({} events, {} rows dropped), {} in {} iterations",
-        args.outcome,
+        args.design.outcome,
         f.n,
         f.events,
         dropped,
@@ -263,58 +166,5 @@ fn print_table(args: &Args, out: &Outcome, dropped: usize) {
         },
         f.iterations
     );
-    if let Some(screen) = &out.screen {
-        println!(
-            "\nUnivariable screen (keep p < {}, {} p):",
-            args.screen.unwrap_or(0.1),
-            args.screen_test
-        );
-        for s in screen {
-            let kept = if s.kept { "kept" } else { "out" };
-            println!("  {:<24} p = {:<12.4e} {kept}", s.name, s.p);
-        }
-    }
-    if let Some(steps) = &out.steps {
-        println!(
-            "\nBackward elimination by likelihood ratio (remove while p > {}):",
-            args.p_remove
-        );
-        if steps.is_empty() {
-            println!("  nothing removed");
-        }
-        for (i, s) in steps.iter().enumerate() {
-            println!(
-                "  step {}: removed {:<20} chi2 = {:.4} (df {}), p = {:.4}",
-                i + 1,
-                s.removed,
-                s.chi2,
-                s.df,
-                s.p
-            );
-        }
-        println!("  final predictors: {}", f.predictor_names().join(", "));
-    }
-    println!(
-        "\n{:<26} {:>10} {:>9} {:>8} {:>10} {:>10} {:>21}",
-        "coefficient", "b", "SE", "z", "p", "OR", "OR 95% CI"
-    );
-    for c in &f.coefficients {
-        println!(
-            "{:<26} {:>10.4} {:>9.4} {:>8.3} {:>10.4e} {:>10.4} {:>10.4}-{:<10.4}",
-            c.name, c.coef, c.se, c.z, c.p, c.odds_ratio, c.or_ci_low, c.or_ci_high
-        );
-    }
-    println!(
-        "\nlog-likelihood {:.4} (null {:.4}); LR chi2 = {:.4} (df {}), p = {:.4e}; AIC {:.3}, BIC {:.3}",
-        f.log_likelihood, f.null_log_likelihood, f.lr_chi2, f.lr_df, f.lr_p, f.aic, f.bic
-    );
-    if !out.drop_tests.is_empty() {
-        println!("\nLikelihood-ratio test for dropping each predictor:");
-        for t in &out.drop_tests {
-            println!(
-                "  {:<24} chi2 = {:<10.4} df {}  p = {:.4e}",
-                t.name, t.chi2, t.df, t.p
-            );
-        }
-    }
+    print!("{}", out.text());
 }

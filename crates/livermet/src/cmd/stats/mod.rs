@@ -1,15 +1,19 @@
-//! `livermet stats ...`: one file per subcommand; `data.rs` reads the CSV they share.
+//! `livermet stats ...`: one file per subcommand; all read a CSV as `livermet_stats::table::Table`.
 
 pub mod calibration;
-pub mod data;
 pub mod dca;
 pub mod logistic;
+pub mod nri;
+pub mod optimism;
 pub mod roc;
 pub mod table1;
 
+use std::path::Path;
 use std::process::ExitCode;
 
 use clap::Subcommand;
+use livermet_stats::table::{Scored, Table};
+use serde::Serialize;
 
 #[derive(Subcommand, Debug)]
 pub enum StatsCommand {
@@ -23,6 +27,12 @@ pub enum StatsCommand {
     Dca(dca::Args),
     /// Table 1: each variable per group and in total, with the test used named in its row.
     Table1(table1::Args),
+    /// Reclassification of a new model against an old one: NRI (category-free and at risk
+    /// categories) and IDI, as Hmisc's improveProb, optionally with bootstrap CIs.
+    Nri(nri::Args),
+    /// Internal validation by the bootstrap (Harrell's optimism correction) of a logistic
+    /// model-building procedure, selection repeated in every resample (as rms's validate).
+    Optimism(optimism::Args),
 }
 
 pub fn run(cmd: StatsCommand) -> anyhow::Result<ExitCode> {
@@ -32,5 +42,48 @@ pub fn run(cmd: StatsCommand) -> anyhow::Result<ExitCode> {
         StatsCommand::Roc(a) => roc::run(a),
         StatsCommand::Dca(a) => dca::run(a),
         StatsCommand::Table1(a) => table1::run(a),
+        StatsCommand::Nri(a) => nri::run(a),
+        StatsCommand::Optimism(a) => optimism::run(a),
+    }
+}
+
+/// Prints a library result as `--json`: its own fields, then how many CSV rows were dropped
+/// for a missing value.
+pub fn print_json<T: Serialize>(result: &T, dropped_rows: usize) -> anyhow::Result<()> {
+    #[derive(Serialize)]
+    struct WithDropped<'a, T> {
+        #[serde(flatten)]
+        result: &'a T,
+        dropped_rows: usize,
+    }
+    let out = WithDropped {
+        result,
+        dropped_rows,
+    };
+    println!("{}", serde_json::to_string_pretty(&out)?);
+    Ok(())
+}
+
+/// The outcome and the score columns `names` of the rows with every score; the dropped rows
+/// are noted on stderr.
+pub fn read_scored(path: &Path, outcome: &str, names: &[String]) -> anyhow::Result<Scored> {
+    let scored = Table::read(path)?.scored(outcome, names)?;
+    note_dropped(
+        scored.dropped,
+        scored.outcomes.len(),
+        path,
+        &names.join(", "),
+    );
+    Ok(scored)
+}
+
+/// "note: 2 of 7 rows of FILE dropped: a value of WHAT is missing".
+pub fn note_dropped(dropped: usize, kept: usize, path: &Path, what: &str) {
+    if dropped > 0 {
+        eprintln!(
+            "note: {dropped} of {} rows of {} dropped: a value of {what} is missing",
+            dropped + kept,
+            path.display()
+        );
     }
 }

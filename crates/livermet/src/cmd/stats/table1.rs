@@ -6,14 +6,14 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use crate::cmd::write_atomic;
 use anyhow::{Context, bail};
-use livermet_stats::table1::text::{TextRow, header, text_rows};
-use livermet_stats::table1::{Table1, Table1Options, Variable, VariableKind, table1_with};
+use livermet_io::write_bytes_atomic;
+use livermet_stats::table1::text::{render, text_rows, to_csv};
+use livermet_stats::table1::{Table1Options, Variable, VariableKind, table1_with};
 
-use super::data::{Table, is_missing};
+use livermet_stats::table::Table;
 
-/// Columns of the cohort CSV that are never Table 1 variables by default (DESIGN.md: the
+/// Columns of the cohort CSV that are never Table 1 variables by default (docs/DESIGN.md: the
 /// identifier and the image paths).
 const NOT_VARIABLES: [&str; 7] = ["patient_id", "t2", "t1", "t1ce", "dwi", "adc", "roi"];
 
@@ -65,7 +65,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         .iter()
         .map(|name| variable(&data, name, &args))
         .collect::<anyhow::Result<Vec<_>>>()?;
-    let group = cells(&data, group_col);
+    let group = data.cells(group_col);
     let options = Table1Options {
         welch: args.welch,
         yates: args.yates,
@@ -74,7 +74,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         .with_context(|| format!("{}", args.data.display()))?;
     let rows = text_rows(&table);
     if let Some(path) = &args.csv {
-        write_atomic(path, &csv_bytes(&table, &rows)?)?;
+        write_bytes_atomic(path, &to_csv(&table, &rows)?)?;
     }
     let mut out = std::io::stdout().lock();
     if args.json {
@@ -124,13 +124,6 @@ fn variable_names(data: &Table, args: &Args) -> anyhow::Result<Vec<String>> {
     Ok(names)
 }
 
-fn cells(data: &Table, col: usize) -> Vec<Option<String>> {
-    data.rows
-        .iter()
-        .map(|r| (!is_missing(&r[col])).then(|| r[col].clone()))
-        .collect()
-}
-
 fn variable(data: &Table, name: &str, args: &Args) -> anyhow::Result<Variable> {
     let forced = |list: &[String]| list.iter().any(|v| v.trim() == name);
     let kind = if forced(&args.categorical) {
@@ -142,61 +135,7 @@ fn variable(data: &Table, name: &str, args: &Args) -> anyhow::Result<Variable> {
     };
     Ok(Variable {
         name: name.to_string(),
-        cells: cells(data, data.column(name)?),
+        cells: data.cells(data.column(name)?),
         kind,
     })
-}
-
-/// Columns padded to their widest cell, then the notes.
-fn render(table: &Table1, rows: &[TextRow]) -> String {
-    let head = header(table);
-    let mut widths: Vec<usize> = head.iter().map(|h| h.chars().count()).collect();
-    for r in rows {
-        for (w, c) in widths.iter_mut().zip(&r.cells) {
-            *w = (*w).max(c.chars().count());
-        }
-    }
-    let line = |cells: &[String]| {
-        let padded: Vec<String> = cells
-            .iter()
-            .zip(&widths)
-            .map(|(c, w)| format!("{c}{}", " ".repeat(w - c.chars().count())))
-            .collect();
-        padded.join("  ").trim_end().to_string() + "\n"
-    };
-    let mut out = line(&head);
-    for r in rows {
-        out += &line(&r.cells);
-    }
-    if table.excluded_missing_group > 0 {
-        out += &format!(
-            "{} subject(s) without `{}` left out.\n",
-            table.excluded_missing_group, table.group
-        );
-    }
-    for row in &table.rows {
-        for note in &row.notes {
-            out += &format!("{}: {note}\n", row.name);
-        }
-    }
-    out
-}
-
-/// The printed table as CSV, with the statistic, df and p as unrounded numbers.
-fn csv_bytes(table: &Table1, rows: &[TextRow]) -> anyhow::Result<Vec<u8>> {
-    let mut w = csv::Writer::from_writer(Vec::new());
-    let mut head = header(table);
-    head.truncate(head.len() - 2);
-    head.extend(["statistic", "df", "p"].map(String::from));
-    w.write_record(&head)?;
-    for r in rows {
-        let mut cells = r.cells[..r.cells.len() - 2].to_vec();
-        cells.extend(
-            r.raw
-                .iter()
-                .map(|v| v.map_or(String::new(), |v| v.to_string())),
-        );
-        w.write_record(&cells)?;
-    }
-    Ok(w.into_inner()?)
 }

@@ -1,0 +1,60 @@
+//! The whole study as one library call: run (or resume) it, evaluate it, write the report and
+//! the model bundle (what `livermet study` and `livermet demo` do, without the terminal).
+
+use std::path::Path;
+use std::time::Instant;
+
+use livermet_model::Device;
+use livermet_study::bundle::write_bundle;
+use livermet_study::representative::representative_cases;
+use livermet_study::results::{StudyResults, study_results};
+use livermet_study::{ModelName, Observer, StudySettings, run_study};
+
+use crate::{ReportError, ReportInputs, write_study_report};
+
+/// Runs (or resumes) the study of `settings` in `out`, then writes its report (`results.json`,
+/// the CSV tables, `figures/`, `report.html`) and its bundle (`model/`) there. Progress goes to
+/// `obs`; the last stage it is told of is "evaluating and writing the report".
+pub fn run_whole_study(
+    settings: &StudySettings,
+    out: &Path,
+    device: &Device,
+    obs: &dyn Observer,
+) -> Result<StudyResults, ReportError> {
+    let start = Instant::now();
+    let run = run_study(settings, out, device, obs)?;
+    obs.stage("evaluating and writing the report");
+    let results = study_results(&run)?;
+    // The representative patients are drawn at the Combined model's threshold (the paper's
+    // Figure 2), or the MRI model's when the study has no Combined model.
+    let model = [ModelName::Combined, ModelName::MRI]
+        .into_iter()
+        .find(|m| settings.fits(*m));
+    let mut cases = Vec::new();
+    if let Some(m) = model {
+        let patch = settings.patch_size();
+        cases.push((
+            "primary_cv".to_string(),
+            representative_cases(&run.primary_cv, m, &run.prepared_primary, patch)?,
+        ));
+        if let Some(ext) = &run.external_scores {
+            cases.push((
+                "external".to_string(),
+                representative_cases(ext, m, &run.prepared_external, patch)?,
+            ));
+        }
+    }
+    let mut scores = vec![&run.primary_cv];
+    scores.extend(run.external_scores.as_ref());
+    write_study_report(
+        out,
+        &ReportInputs {
+            results: &results,
+            scores,
+            cases,
+            seconds: start.elapsed().as_secs_f64(),
+        },
+    )?;
+    write_bundle(&run, results.validation_summary(), &out.join("model"))?;
+    Ok(results)
+}

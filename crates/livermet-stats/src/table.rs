@@ -1,0 +1,254 @@
+//! The subjects table every `livermet stats` command reads: a CSV with a header row, one
+//! subject per row.
+//!
+//! Missing cells (empty, `NA`, `NaN`, `.`) drop the row from the analysis (counted, so the
+//! caller can report it); a missing or non-0/1 outcome, an unknown column or a non-numeric
+//! cell is a [`StatsError::Table`] naming the file, row and column.
+
+use std::path::{Path, PathBuf};
+
+use crate::StatsError;
+use crate::logistic::Design;
+
+/// A CSV held as text columns.
+#[derive(Debug, Clone)]
+pub struct Table {
+    pub path: PathBuf,
+    pub headers: Vec<String>,
+    pub rows: Vec<Vec<String>>,
+}
+
+/// True for the spellings of a missing value.
+pub fn is_missing(cell: &str) -> bool {
+    matches!(cell.trim(), "" | "NA" | "NaN" | "nan" | "." | "null")
+}
+
+/// The outcome and score columns of the rows that have every score, and how many rows were
+/// dropped for a missing score.
+#[derive(Debug, Clone)]
+pub struct Scored {
+    pub outcomes: Vec<bool>,
+    pub scores: Vec<Vec<f64>>,
+    pub dropped: usize,
+}
+
+/// A logistic design read from a table: the predictors' columns and the outcome on the rows
+/// with every predictor, and how many rows were dropped for a missing predictor.
+#[derive(Debug, Clone)]
+pub struct DesignRows {
+    pub design: Design,
+    pub y: Vec<bool>,
+    pub dropped: usize,
+}
+
+impl Table {
+    /// Reads `path` (comma-separated, header row required, at least one data row).
+    pub fn read(path: &Path) -> Result<Self, StatsError> {
+        let bad = |reason: String| StatsError::Table {
+            path: path.to_path_buf(),
+            reason,
+        };
+        let mut rdr = csv::ReaderBuilder::new()
+            .flexible(false)
+            .from_path(path)
+            .map_err(|e| bad(format!("cannot read ({e}); check the path")))?;
+        let headers = rdr
+            .headers()
+            .map_err(|e| bad(format!("no header row ({e})")))?
+            .iter()
+            .map(|h| h.trim().to_string())
+            .collect::<Vec<_>>();
+        let mut rows = Vec::new();
+        for (i, rec) in rdr.records().enumerate() {
+            let rec = rec.map_err(|e| {
+                bad(format!(
+                    "row {} is malformed (wrong number of cells?): {e}",
+                    i + 2
+                ))
+            })?;
+            rows.push(rec.iter().map(|c| c.trim().to_string()).collect());
+        }
+        if rows.is_empty() {
+            return Err(bad("no data rows".into()));
+        }
+        Ok(Self {
+            path: path.to_path_buf(),
+            headers,
+            rows,
+        })
+    }
+
+    fn error(&self, reason: String) -> StatsError {
+        StatsError::Table {
+            path: self.path.clone(),
+            reason,
+        }
+    }
+
+    /// Index of a column, or an error naming the columns the file has.
+    pub fn column(&self, name: &str) -> Result<usize, StatsError> {
+        self.headers.iter().position(|h| h == name).ok_or_else(|| {
+            self.error(format!(
+                "no column `{name}` (columns: {})",
+                self.headers.join(", ")
+            ))
+        })
+    }
+
+    /// The rows (0-based data-row indices) where none of `cols` is missing.
+    pub fn complete_rows(&self, cols: &[usize]) -> Vec<usize> {
+        (0..self.rows.len())
+            .filter(|&r| cols.iter().all(|&c| !is_missing(&self.rows[r][c])))
+            .collect()
+    }
+
+    /// The cells of column `c`, `None` where missing.
+    pub fn cells(&self, c: usize) -> Vec<Option<String>> {
+        self.rows
+            .iter()
+            .map(|r| (!is_missing(&r[c])).then(|| r[c].clone()))
+            .collect()
+    }
+
+    /// Numeric values of column `c` at `rows`; a non-numeric cell is an error naming its row.
+    pub fn numbers(&self, c: usize, rows: &[usize]) -> Result<Vec<f64>, StatsError> {
+        rows.iter()
+            .map(|&r| {
+                let cell = &self.rows[r][c];
+                cell.parse::<f64>()
+                    .ok()
+                    .filter(|v| v.is_finite())
+                    .ok_or_else(|| {
+                        self.error(format!(
+                            "row {}, column `{}`: `{cell}` is not a number",
+                            r + 2,
+                            self.headers[c]
+                        ))
+                    })
+            })
+            .collect()
+    }
+
+    /// 0/1 outcome of column `c` at `rows` (also accepts `0.0`/`1.0`, `true`/`false`).
+    pub fn outcome(&self, c: usize, rows: &[usize]) -> Result<Vec<bool>, StatsError> {
+        rows.iter()
+            .map(|&r| match self.rows[r][c].as_str() {
+                "1" | "1.0" | "true" | "TRUE" => Ok(true),
+                "0" | "0.0" | "false" | "FALSE" => Ok(false),
+                cell => Err(self.error(format!(
+                    "row {}, outcome `{}` is `{cell}`; it must be 0 or 1",
+                    r + 2,
+                    self.headers[c]
+                ))),
+            })
+            .collect()
+    }
+
+    /// The outcome column `name`; a row without an outcome is an error (not silently dropped).
+    pub fn outcome_column(&self, name: &str) -> Result<usize, StatsError> {
+        let c = self.column(name)?;
+        if let Some(r) = (0..self.rows.len()).find(|&r| is_missing(&self.rows[r][c])) {
+            return Err(self.error(format!(
+                "row {} has no value for the outcome `{name}`: fill it in or remove the row",
+                r + 2
+            )));
+        }
+        Ok(c)
+    }
+
+    /// The outcome `outcome` and the score columns `names` of the rows with every score.
+    pub fn scored(&self, outcome: &str, names: &[String]) -> Result<Scored, StatsError> {
+        let oc = self.outcome_column(outcome)?;
+        let cols = names
+            .iter()
+            .map(|n| self.column(n))
+            .collect::<Result<Vec<_>, _>>()?;
+        let rows = self.complete_rows(&cols);
+        Ok(Scored {
+            outcomes: self.outcome(oc, &rows)?,
+            scores: cols
+                .iter()
+                .map(|&c| self.numbers(c, &rows))
+                .collect::<Result<_, _>>()?,
+            dropped: self.rows.len() - rows.len(),
+        })
+    }
+}
+
+impl Table {
+    /// The design of `predictors` (in that order) for the outcome column `outcome`: numeric
+    /// columns, and the `categorical` ones (name, reference level; default the first level in
+    /// sorted order) as indicator columns named NAME[LEVEL].
+    pub fn design(
+        &self,
+        outcome: &str,
+        predictors: &[String],
+        categorical: &[(String, Option<String>)],
+    ) -> Result<DesignRows, StatsError> {
+        let oc = self.outcome_column(outcome)?;
+        let cols = predictors
+            .iter()
+            .map(|p| self.column(p))
+            .collect::<Result<Vec<_>, _>>()?;
+        let rows = self.complete_rows(&cols);
+        let y = self.outcome(oc, &rows)?;
+        let mut design = Design::new(rows.len());
+        for (p, &c) in predictors.iter().zip(&cols) {
+            let added = match categorical.iter().find(|(n, _)| n == p) {
+                Some((_, reference)) => {
+                    let levels: Vec<&str> =
+                        rows.iter().map(|&r| self.rows[r][c].as_str()).collect();
+                    design.add_categorical(p, &levels, reference.as_deref())
+                }
+                None => {
+                    let v = self.numbers(c, &rows).map_err(|e| match e {
+                        StatsError::Table { path, reason } => StatsError::Table {
+                            path,
+                            reason: format!(
+                                "{reason} (if `{p}` is a text column, add --categorical {p})"
+                            ),
+                        },
+                        e => e,
+                    })?;
+                    design.add_numeric(p, &v)
+                }
+            };
+            added.map_err(|e| match e {
+                e @ StatsError::Table { .. } => e,
+                e => self.error(format!("predictor `{p}`: {e}")),
+            })?;
+        }
+        Ok(DesignRows {
+            design,
+            y,
+            dropped: self.rows.len() - rows.len(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn missing_cells_drop_rows_and_bad_cells_name_row_and_column() {
+        let dir = std::env::temp_dir().join(format!("livermet-table-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let p = dir.join("t.csv");
+        std::fs::write(&p, "y,a,b\n1,0.5,x\n0,NA,2\n1,0.25,3\n").unwrap();
+        let t = Table::read(&p).unwrap();
+        let s = t.scored("y", &["a".to_string()]).unwrap();
+        assert_eq!(
+            (s.outcomes, s.scores, s.dropped),
+            (vec![true, true], vec![vec![0.5, 0.25]], 1)
+        );
+        let e = t.scored("y", &["b".to_string()]).unwrap_err().to_string();
+        assert!(
+            e.contains("t.csv") && e.contains("row 2, column `b`"),
+            "{e}"
+        );
+        let e = t.column("c").unwrap_err().to_string();
+        assert!(e.contains("columns: y, a, b"), "{e}");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
