@@ -320,8 +320,7 @@ fn predict_rows(
                     .zip(&scores)
                     .map(|(&model, s)| {
                         let probability = s[i];
-                        let threshold =
-                            bundle.card.thresholds.get(&model).copied().unwrap_or(0.5);
+                        let threshold = bundle.card.thresholds.get(&model).copied().unwrap_or(0.5);
                         ModelPrediction {
                             model,
                             probability,

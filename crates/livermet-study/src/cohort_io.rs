@@ -42,12 +42,15 @@ pub fn check_same_columns(primary: &Path, external: &Path) -> Result<(), StudyEr
 }
 
 /// The validated primary and external cohorts (external empty when the study has none), and
-/// the image readers' warnings of both. The caller checks the columns first
+/// the image readers' warnings of both.
+pub type StudyCohorts = (Vec<Patient>, Vec<Patient>, Vec<Problem>);
+
+/// Reads and validates the study's cohorts ([`StudyCohorts`]). The caller checks the columns first
 /// ([`check_same_columns`]), before it reports any progress.
 pub fn read_cohorts(
     settings: &StudySettings,
     opts: ValidateOptions,
-) -> Result<(Vec<Patient>, Vec<Patient>, Vec<Problem>), StudyError> {
+) -> Result<StudyCohorts, StudyError> {
     let primary = read_cohort(&settings.primary, &opts)?;
     let mut warnings = primary.warnings;
     let external = match &settings.external {

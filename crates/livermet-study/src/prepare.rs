@@ -145,7 +145,7 @@ pub fn prepare_cohort(
         path: out.to_path_buf(),
         reason: format!("cannot create: {e}"),
     })?;
-    let results: Vec<(String, Result<(bool, PreparedPatient), StudyError>)> = patients
+    let results: Vec<_> = patients
         .par_iter()
         .map(|p| {
             let r = prepare_if_needed(p, out, settings);

@@ -672,8 +672,10 @@ fn cohort_cases(c: &mut Corpus) {
         &[&id0, "qform_negative_pixdim.nii"],
     );
 
-    // Hostile patient IDs: never a path.
-    let hostile: Vec<(&str, Vec<Vec<String>>, Vec<String>)> = vec![
+    // Hostile patient IDs: never a path. Each case: its name, the cohort rows, the words the
+    // error must contain.
+    type HostileCase<'a> = (&'a str, Vec<Vec<String>>, Vec<String>);
+    let hostile: Vec<HostileCase> = vec![
         (
             "id dotdot",
             vec![with(c, 0, ID, ".."), c.row(1)],
