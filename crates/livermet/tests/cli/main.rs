@@ -6,6 +6,7 @@ mod image_adc;
 mod image_info;
 mod image_register;
 mod patient_ids;
+mod slurm;
 mod stats_logistic;
 mod stats_roc;
 mod stats_table1;
