@@ -92,6 +92,8 @@ echo "checkpointed epochs of fold0-mri: $(wc -l <"$log")"
 echo "== resubmit (only the steps not done), wait"
 "$bin" study study.toml --out cluster --slurm --shards 2 --submit --wait
 echo "== Slurm run with the cancel and the resubmission: $(($(date +%s) - t0)) s"
+echo "== the resubmitted fold0-mri continued from its checkpoint:"
+grep -h 'fold0-mri: epoch' cluster/slurm/logs/train-*_"$task".out || true
 
 status=0
 for f in results.json scores_primary_cv.csv scores_external.csv performance.csv comparisons.csv; do
