@@ -37,21 +37,14 @@ install_slurm() {
         echo "slurm-local: Slurm is not installed and there is no apt-get to install Debian's slurm-wlm" >&2
         exit 3
     fi
-    local sudo=()
-    if [[ "$(id -u)" -ne 0 ]]; then
-        if command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
-            sudo=(sudo -n)
-        else
-            echo "slurm-local: Slurm is not installed and installing it needs root (apt-get install slurmctld slurmd slurm-client munge)" >&2
-            exit 3
-        fi
+    if [[ "$(id -u)" -ne 0 ]] && ! { command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; }; then
+        echo "slurm-local: Slurm is not installed and installing it needs root (apt-get install slurmctld slurmd slurm-client munge)" >&2
+        exit 3
     fi
     local pkgs=(slurmctld slurmd slurm-client munge)
-    echo "slurm-local: installing ${pkgs[*]} with apt-get"
-    if ! "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${pkgs[@]}"; then
-        "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update
-        "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${pkgs[@]}"
-    fi
+    # shellcheck source=scripts/apt-install.sh
+    source "$(dirname "${BASH_SOURCE[0]}")/apt-install.sh"
+    apt_install slurm-local "${pkgs[@]}"
     have_slurm || die "apt-get installed ${pkgs[*]} but slurmctld/slurmd/sbatch/munged are not on PATH"
 }
 

@@ -1,11 +1,12 @@
 //! `livermet predict --bundle DIR/model --patient ROW.csv`: one new patient's SLM probability
-//! from every model of a study's bundle, with its risk group.
+//! from every model of a study's bundle, with its risk group; `--cohort COHORT.csv` does the
+//! same for every row of a cohort CSV, loading each model once and batching across patients.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context;
-use livermet_study::bundle::{Bundle, predict_patient};
+use livermet_study::bundle::{Bundle, Prediction, predict_cohort, predict_patient};
 
 use livermet_model::device::{self, DeviceName};
 
@@ -13,16 +14,20 @@ use livermet_model::device::{self, DeviceName};
 #[command(
     after_help = "Example: livermet predict --bundle results/model --patient new_patient.csv --json\n\n\
 ROW.csv is a cohort CSV with one patient row (the `slm` cell may be empty); image paths are \
-relative to it."
+relative to it. For many patients at once: livermet predict --bundle results/model --cohort new_patients.csv"
 )]
+#[command(group(clap::ArgGroup::new("who").required(true).args(["patient", "cohort"])))]
 pub struct Args {
     /// The model bundle a study wrote (`OUT/model`).
     #[arg(long)]
     pub bundle: PathBuf,
     /// A one-row cohort CSV.
     #[arg(long)]
-    pub patient: PathBuf,
-    /// Where the patient's prepared data goes [default: a folder beside ROW.csv].
+    pub patient: Option<PathBuf>,
+    /// A cohort CSV: every row is predicted (JSON: an array, one object per patient).
+    #[arg(long)]
+    pub cohort: Option<PathBuf>,
+    /// Where the patients' prepared data goes [default: a folder beside the CSV].
     #[arg(long)]
     pub work: Option<PathBuf>,
     /// Print JSON.
@@ -36,24 +41,65 @@ pub struct Args {
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let device = device::open(args.device)?;
     let bundle = Bundle::load(&args.bundle)?;
+    let csv = args
+        .patient
+        .as_ref()
+        .or(args.cohort.as_ref())
+        .context("--patient or --cohort is required")?;
     let work = args.work.clone().unwrap_or_else(|| {
-        let stem = args
-            .patient
+        let stem = csv
             .file_stem()
             .map_or("patient".into(), |s| s.to_string_lossy().into_owned());
-        args.patient
-            .parent()
+        csv.parent()
             .unwrap_or(std::path::Path::new("."))
             .join(format!("{stem}.prepared"))
     });
-    let p = predict_patient(&bundle, &args.patient, &work, &device)?;
+    if args.patient.is_some() {
+        let p = predict_patient(&bundle, csv, &work, &device)?;
+        for w in &p.warnings {
+            eprintln!("warning: {w}");
+        }
+        if args.json {
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&p).context("serialising the prediction")?
+            );
+        } else {
+            print_prediction(&p);
+            println!(
+                "prepared data (registered channels, ROI): {}",
+                p.prepared.display()
+            );
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    let t = std::time::Instant::now();
+    let all = predict_cohort(&bundle, csv, &work, &device)?;
+    for w in all.iter().flat_map(|p| &p.warnings) {
+        eprintln!("warning: {w}");
+    }
+    let secs = t.elapsed().as_secs_f64();
     if args.json {
         println!(
             "{}",
-            serde_json::to_string_pretty(&p).context("serialising the prediction")?
+            serde_json::to_string_pretty(&all).context("serialising the predictions")?
         );
-        return Ok(ExitCode::SUCCESS);
+    } else {
+        all.iter().for_each(print_prediction);
+        println!(
+            "prepared data (registered channels, ROI): {}",
+            work.display()
+        );
     }
+    eprintln!(
+        "{} patients in {secs:.1} s ({:.2} patients/s, preparation included)",
+        all.len(),
+        all.len() as f64 / secs.max(1e-9)
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn print_prediction(p: &Prediction) {
     println!("patient {}", p.patient_id);
     for m in &p.predictions {
         println!(
@@ -64,9 +110,4 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             m.risk_group
         );
     }
-    println!(
-        "prepared data (registered channels, ROI): {}",
-        p.prepared.display()
-    );
-    Ok(ExitCode::SUCCESS)
 }

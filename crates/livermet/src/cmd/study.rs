@@ -108,7 +108,13 @@ pub fn study_and_report(
     let result = run_whole_study(settings, out, device, &obs);
     obs.clear();
     list_problems(&result);
-    Ok(result?)
+    let results = result?;
+    for (cohort, eval) in &results.cohorts {
+        for note in eval.models.values().filter_map(|m| m.auc_note.as_ref()) {
+            eprintln!("warning: {cohort}: {note}");
+        }
+    }
+    Ok(results)
 }
 
 /// Every problem behind a study error (invalid rows, unpreparable patients), one per line.
