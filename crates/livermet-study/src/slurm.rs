@@ -96,13 +96,16 @@ fn script(
 ) -> String {
     let array = stage != "report";
     let mut s = format!(
-        "#!/bin/bash\n\
-         # livermet study: the {stage} step{plural} of the plan, written by `livermet study --slurm`.\n\
-         # `--submit` passes --array with the steps not yet done (it overrides the line below);\n\
-         # each task runs one step: livermet study STUDY.toml --out OUT --unit NAME.\n\
-         #SBATCH --job-name=livermet-{stage}\n",
-        plural = if array { "s" } else { "" }
+        "#!/bin/bash\n# livermet study: the {stage} step{} of the plan, written by `livermet study --slurm`.\n",
+        if array { "s" } else { "" }
     );
+    s += if array {
+        "# `--submit` passes --array with the steps not yet done (it overrides the line below);\n\
+         # each task runs one step: livermet study STUDY.toml --out OUT --unit NAME.\n"
+    } else {
+        "# `--submit` submits it after the prepare and training arrays (afterok).\n"
+    };
+    s += &format!("#SBATCH --job-name=livermet-{stage}\n");
     let log = if array { "%A_%a" } else { "%j" };
     if array {
         s += &format!("#SBATCH --array=0-{}\n", steps.len().saturating_sub(1));
