@@ -1,9 +1,22 @@
 #!/usr/bin/env bash
 # Installs what the test suite needs beyond the Rust toolchain: a headless Chromium for the
-# report's browser check (crates/livermet-report, tests/browser.rs). Idempotent: does nothing
-# when a browser is already there ($LIVERMET_CHROMIUM, chromium, chromium-browser,
-# google-chrome[-stable] on PATH, or /usr/bin/chromium). Installs Debian's `chromium` package.
+# report's browser check (crates/livermet-report, tests/browser.rs), and Slurm with munge for
+# the cluster test (crates/livermet/tests/cli/slurm.rs; `scripts/slurm-local.sh install`:
+# Debian's slurmctld, slurmd, slurm-client and munge). Idempotent: does nothing when a browser
+# is already there ($LIVERMET_CHROMIUM, chromium, chromium-browser, google-chrome[-stable] on
+# PATH, or /usr/bin/chromium) and Slurm is on PATH. Installs Debian's `chromium` package.
 set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+
+# Slurm: where it cannot be installed (not root, no apt-get) the cluster test skips itself and
+# says why; anything else is an error.
+slurm_status=0
+bash "$here/slurm-local.sh" install || slurm_status=$?
+if [[ $slurm_status -eq 3 ]]; then
+    echo "install-test-deps: Slurm cannot be installed here; the cluster test will be skipped"
+elif [[ $slurm_status -ne 0 ]]; then
+    exit "$slurm_status"
+fi
 
 have_browser() {
     if [[ -n "${LIVERMET_CHROMIUM:-}" && -x "${LIVERMET_CHROMIUM}" ]]; then

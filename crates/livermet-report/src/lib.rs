@@ -32,4 +32,4 @@ pub use png::svg_to_png;
 /// want to inspect a figure.
 pub use resvg::usvg;
 pub use study_report::{ReportInputs, write_study_report};
-pub use whole_study::run_whole_study;
+pub use whole_study::{run_study_step, run_whole_study};

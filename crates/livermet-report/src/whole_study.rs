@@ -1,14 +1,19 @@
 //! The whole study as one library call: run (or resume) it, evaluate it, write the report and
-//! the model bundle (what `livermet study` and `livermet demo` do, without the terminal).
+//! the model bundle (what `livermet study` and `livermet demo` do, without the terminal); and
+//! one step of its plan (`livermet study --unit NAME`), the report step included.
 
 use std::path::Path;
 use std::time::Instant;
 
 use livermet_model::Device;
 use livermet_study::bundle::write_bundle;
+use livermet_study::plan::is_done;
 use livermet_study::representative::representative_cases;
 use livermet_study::results::{StudyResults, study_results};
-use livermet_study::{ModelName, Observer, StudySettings, run_study};
+use livermet_study::{
+    ModelName, Observer, Step, StepOutcome, Study, StudyError, StudyRun, StudySettings, run_step,
+    run_study,
+};
 
 use crate::{ReportError, ReportInputs, write_study_report};
 
@@ -23,8 +28,47 @@ pub fn run_whole_study(
 ) -> Result<StudyResults, ReportError> {
     let start = Instant::now();
     let run = run_study(settings, out, device, obs)?;
+    report_study(&run, out, start, obs)
+}
+
+/// Runs step `step` of the opened `study` (`livermet study --unit NAME`), exactly as
+/// [`run_whole_study`] runs it; a step whose needs are not done is refused
+/// ([`StudyError::NotReady`]), a step already done is not run again.
+pub fn run_study_step(
+    study: Study,
+    step: Step,
+    device: &Device,
+    obs: &dyn Observer,
+) -> Result<StepOutcome, ReportError> {
+    if step != Step::Report {
+        return Ok(run_step(&study, step, device, obs)?);
+    }
+    let start = Instant::now();
+    if is_done(&study, step)? {
+        return Ok(StepOutcome::AlreadyDone);
+    }
+    if let Some(missing) = study.missing_need(step)? {
+        return Err(StudyError::NotReady {
+            step: step.name(),
+            missing,
+        }
+        .into());
+    }
+    let out = study.out.clone();
+    report_study(&study.collect()?, &out, start, obs)?;
+    Ok(StepOutcome::Done)
+}
+
+/// The report step: evaluates the finished `run` and writes its report and bundle into `out`.
+fn report_study(
+    run: &StudyRun,
+    out: &Path,
+    start: Instant,
+    obs: &dyn Observer,
+) -> Result<StudyResults, ReportError> {
+    let settings = &run.settings;
     obs.stage("evaluating and writing the report");
-    let results = study_results(&run)?;
+    let results = study_results(run)?;
     // The representative patients are drawn at the Combined model's threshold (the paper's
     // Figure 2), or the MRI model's when the study has no Combined model.
     let model = [ModelName::Combined, ModelName::MRI]
@@ -55,6 +99,6 @@ pub fn run_whole_study(
             seconds: start.elapsed().as_secs_f64(),
         },
     )?;
-    write_bundle(&run, results.validation_summary(), &out.join("model"))?;
+    write_bundle(run, results.validation_summary(), &out.join("model"))?;
     Ok(results)
 }

@@ -64,6 +64,14 @@ pub enum StudyError {
     /// A patient ID that cannot name the patient's folder (`..`, a path separator, ...).
     #[error(transparent)]
     PatientId(#[from] livermet_io::InvalidPatientId),
+    /// A step of the plan was asked to run before a step it needs (`--unit`).
+    #[error(
+        "{step} cannot run yet: {missing} (`livermet study STUDY.toml --out OUT --plan` lists the steps and what each needs)"
+    )]
+    NotReady { step: String, missing: String },
+    /// Submitting to or waiting on Slurm failed.
+    #[error("slurm: {0}")]
+    Slurm(String),
     /// A model bundle is unusable.
     #[error("model bundle {path}: {reason}")]
     Bundle { path: PathBuf, reason: String },

@@ -191,16 +191,36 @@ fn prepare_if_needed(
     out: &Path,
     settings: &PrepareSettings,
 ) -> Result<(bool, PreparedPatient), StudyError> {
-    let dir = prepared_dir(out, &p.id)?;
     let inputs = fingerprint(p)?;
-    if let Ok(text) = std::fs::read_to_string(dir.join("prepared.json"))
-        && let Ok(prev) = serde_json::from_str::<PreparedPatient>(&text)
-        && prev.settings == *settings
-        && prev.inputs == inputs
-    {
+    if let Some(prev) = prepared_with(p, out, settings, &inputs)? {
         return Ok((false, prev));
     }
+    let dir = prepared_dir(out, &p.id)?;
     Ok((true, prepare_patient(p, &dir, settings, inputs)?))
+}
+
+/// Whether patient `p` is prepared in `out` with `settings` from its current input files.
+pub fn is_prepared(
+    p: &Patient,
+    out: &Path,
+    settings: &PrepareSettings,
+) -> Result<bool, StudyError> {
+    Ok(prepared_with(p, out, settings, &fingerprint(p)?)?.is_some())
+}
+
+/// `p`'s record in `out` if its `prepared.json` records `settings` and the input fingerprint
+/// `inputs`.
+fn prepared_with(
+    p: &Patient,
+    out: &Path,
+    settings: &PrepareSettings,
+    inputs: &[(String, u64, u64)],
+) -> Result<Option<PreparedPatient>, StudyError> {
+    let path = prepared_dir(out, &p.id)?.join("prepared.json");
+    Ok(std::fs::read_to_string(path)
+        .ok()
+        .and_then(|text| serde_json::from_str::<PreparedPatient>(&text).ok())
+        .filter(|prev| prev.settings == *settings && prev.inputs == inputs))
 }
 
 /// Read a prepared patient's record (`prepared.json`).

@@ -13,6 +13,8 @@
 //! epochs = 6
 //! [network]
 //! widths = [8, 8, 16, 16, 32, 32]
+//! [slurm]                              # where the units run on a cluster (`--slurm`)
+//! partition = "gpu"
 //! ```
 
 use std::path::{Path, PathBuf};
@@ -24,6 +26,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::StudyError;
 use crate::prepare::PrepareSettings;
+use crate::slurm::SlurmSettings;
 
 /// Overrides of the protocol's training settings (absent = the protocol's value).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -81,6 +84,12 @@ pub struct StudySettings {
     /// Preprocessing (registration, ADC) settings other than the patch size.
     #[serde(default)]
     pub prepare: Option<PrepareSettings>,
+    /// The cluster resources of the units (`livermet study --slurm`). Where a study runs does
+    /// not change what it computes: not saved in `work/settings.json` or `results.json`, and
+    /// equal for every two studies ([`SlurmSettings`]'s `PartialEq`), so changing the
+    /// partition or the time limit of a study keeps its finished units.
+    #[serde(default, skip_serializing)]
+    pub slurm: SlurmSettings,
 }
 
 fn default_protocol() -> Protocol {
@@ -117,9 +126,14 @@ impl StudySettings {
             let message = e.message().trim_end().replace('\n', "\\n");
             bad(message + &line_of(&text, e.span()).unwrap_or_default())
         })?;
-        let base = path.parent().unwrap_or(Path::new("."));
+        // Absolute, so the same STUDY.toml names the same study from any working folder (a
+        // Slurm job starts elsewhere than the command that submitted it).
+        let base = path.parent().filter(|p| !p.as_os_str().is_empty());
+        let base = std::path::absolute(base.unwrap_or(Path::new(".")))
+            .map_err(|e| bad(format!("cannot resolve its folder: {e}")))?;
         s.primary = base.join(&s.primary);
         s.external = s.external.map(|e| base.join(e));
+        s.slurm.binary = s.slurm.binary.map(|b| base.join(b));
         if let Some((key, why)) = s.problem() {
             let line = key_span(&text, &key)
                 .and_then(|span| line_of(&text, Some(span)))

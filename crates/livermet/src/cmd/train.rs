@@ -150,6 +150,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             ..Default::default()
         },
         prepare: None,
+        slurm: Default::default(),
     };
     let unit = Unit {
         name: format!("fold{fold}-{}", model.slug()),

@@ -18,7 +18,7 @@ protocol = \"quick\"\nfolds = 3\nseed = 5\n[training]\nepochs = 1\ncopies_per_sl
 [network]\nwidths = [2, 2, 4, 4, 4, 4]\npatch_size = 32\n";
 
 /// The tiny cohort and its STUDY.toml in `dir`.
-fn cohort(dir: &Path) -> PathBuf {
+pub fn cohort(dir: &Path) -> PathBuf {
     let o = run_in(
         dir,
         &[
@@ -39,7 +39,7 @@ fn cohort(dir: &Path) -> PathBuf {
     toml
 }
 
-fn json(path: &Path) -> serde_json::Value {
+pub fn json(path: &Path) -> serde_json::Value {
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }
 
