@@ -14,6 +14,7 @@ mod linalg;
 pub mod logistic;
 pub mod roc;
 pub mod roc_report;
+pub mod shapley;
 pub mod stepwise;
 pub mod table;
 pub mod table1;
