@@ -1,17 +1,19 @@
 //! `livermet predict --bundle DIR/model --patient ROW.csv`: one new patient's SLM probability
-//! from every model of a study's bundle, with its risk group.
+//! from every model of a study's bundle, with its risk group; `--explain DIR` adds where the
+//! networks looked and why (saliency maps, attribution, a one-patient page).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context;
-use livermet_study::bundle::{Bundle, predict_patient};
+use livermet_study::bundle::{Bundle, read_and_prepare, score_patient};
+use livermet_study::explain::explain_patient;
 
 use livermet_model::device::{self, DeviceName};
 
 #[derive(clap::Args, Debug)]
 #[command(
-    after_help = "Example: livermet predict --bundle results/model --patient new_patient.csv --json\n\n\
+    after_help = "Example: livermet predict --bundle results/model --patient new_patient.csv --explain new_patient.explain\n\n\
 ROW.csv is a cohort CSV with one patient row (the `slm` cell may be empty); image paths are \
 relative to it."
 )]
@@ -28,6 +30,10 @@ pub struct Args {
     /// Print JSON.
     #[arg(long)]
     pub json: bool,
+    /// Also explain the prediction into this folder: saliency_<model>.nii.gz and
+    /// occlusion_<model>.nii.gz on the T2 grid, attribution.json, patient.html.
+    #[arg(long, value_name = "DIR")]
+    pub explain: Option<PathBuf>,
     /// Where the networks run.
     #[arg(long, default_value = "cpu")]
     pub device: DeviceName,
@@ -46,7 +52,21 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             .unwrap_or(std::path::Path::new("."))
             .join(format!("{stem}.prepared"))
     });
-    let p = predict_patient(&bundle, &args.patient, &work, &device)?;
+    let patient = read_and_prepare(&bundle, &args.patient, &work)?;
+    let p = match &args.explain {
+        None => score_patient(&bundle, &patient, &work, &device)?,
+        Some(dir) => {
+            let e = explain_patient(&bundle, &patient, &work, &device)?;
+            livermet_report::patient_page::write_explanation(dir, &bundle, &e)?;
+            if !args.json {
+                eprintln!(
+                    "explanation (saliency maps, attribution, patient.html): {}",
+                    dir.display()
+                );
+            }
+            e.prediction
+        }
+    };
     if args.json {
         println!(
             "{}",
