@@ -10,6 +10,6 @@ cargo build --release -q -p livermet
 rm -rf "$work"
 echo "cores: $(nproc); load before: $(cut -d' ' -f1-3 /proc/loadavg)"
 /usr/bin/time -f "demo: %e s wall, %U s user, %S s sys, %M KB peak RSS" \
-  target/release/livermet demo --out "$work" 2>"$work.stderr.log" | tee "$work.stdout.log"
+  "${CARGO_TARGET_DIR:-target}"/release/livermet demo --out "$work" 2>"$work.stderr.log" | tee "$work.stdout.log"
 grep '^demo:' "$work.stderr.log"
 echo "stage log: $work.stderr.log"

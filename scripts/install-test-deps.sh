@@ -28,27 +28,9 @@ if ! command -v apt-get >/dev/null 2>&1; then
     exit 1
 fi
 
-SUDO=()
-if [[ "$(id -u)" -ne 0 ]]; then
-    if command -v sudo >/dev/null 2>&1; then
-        SUDO=(sudo)
-    else
-        echo "install-test-deps: not root and no sudo; run: apt-get install -y --no-install-recommends chromium" >&2
-        exit 1
-    fi
-fi
-
-install() {
-    "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive \
-        apt-get install -y --no-install-recommends chromium
-}
-
-echo "install-test-deps: installing chromium with apt-get"
-if ! install; then
-    echo "install-test-deps: install failed; updating the package lists and trying again"
-    "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update
-    install
-fi
+# shellcheck source=scripts/apt-install.sh
+source "$(dirname "$0")/apt-install.sh"
+apt_install install-test-deps chromium
 
 if have_browser; then
     echo "install-test-deps: Chromium installed"

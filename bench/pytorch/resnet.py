@@ -7,11 +7,17 @@ changes); global average pooling; dropout 0.5; Linear(., 2). Same step: Adam, cr
 `livermet bench train --json`.
 
     python3 resnet.py --widths 64,128,256 --batch 32 --threads 2 [--device cuda]
+        [--memory-format channels_last] [--rounds 3]
+
+`--memory-format channels_last` runs the network and its input in NHWC (oneDNN's preferred
+layout on CPU); `--rounds N` repeats the timed loops N times in this process and reports the
+median (and every round under "rounds").
 """
 
 import argparse
 import json
 import resource
+import statistics
 import time
 
 import torch
@@ -73,6 +79,8 @@ def main():
     ap.add_argument("--infer-steps", type=int, default=10)
     ap.add_argument("--threads", type=int, default=0, help="torch threads (0: PyTorch's default)")
     ap.add_argument("--device", default="cpu")
+    ap.add_argument("--memory-format", choices=("nchw", "channels_last"), default="nchw")
+    ap.add_argument("--rounds", type=int, default=1)
     a = ap.parse_args()
     if a.threads:
         torch.set_num_threads(a.threads)
@@ -80,9 +88,10 @@ def main():
     widths = w if len(w) == 6 else [v for v in w for _ in (0, 1)]
     dev = torch.device(a.device)
     torch.manual_seed(1)
-    net = Net(widths).to(dev)
+    fmt = torch.channels_last if a.memory_format == "channels_last" else torch.contiguous_format
+    net = Net(widths).to(dev, memory_format=fmt)
     opt = torch.optim.Adam(net.parameters(), lr=1e-5, eps=1e-7)
-    x = torch.rand(a.batch, 5, a.patch_size, a.patch_size, device=dev)
+    x = torch.rand(a.batch, 5, a.patch_size, a.patch_size, device=dev).to(memory_format=fmt)
     y = torch.arange(a.batch, device=dev) % 2
 
     def sync():
@@ -98,26 +107,38 @@ def main():
         opt.step()
         return loss.item()
 
+    def time_train():
+        net.train()
+        t = time.perf_counter()
+        for _ in range(a.train_steps):
+            step()
+        sync()
+        return a.train_steps * a.batch / (time.perf_counter() - t)
+
+    def time_infer():
+        net.eval()
+        with torch.inference_mode():
+            t = time.perf_counter()
+            for _ in range(a.infer_steps):
+                torch.softmax(net(x), 1)[:, 1].cpu()
+            return a.infer_steps * a.batch / (time.perf_counter() - t)
+
+    # One untimed step of each first (allocator and oneDNN primitive caches warm up).
     net.train()
     step()
     sync()
-    t = time.perf_counter()
-    for _ in range(a.train_steps):
-        step()
-    sync()
-    train_s = time.perf_counter() - t
-
     net.eval()
     with torch.inference_mode():
         torch.softmax(net(x), 1)[:, 1].cpu()
-        t = time.perf_counter()
-        for _ in range(a.infer_steps):
-            torch.softmax(net(x), 1)[:, 1].cpu()
-        infer_s = time.perf_counter() - t
+    rounds = []
+    for _ in range(max(1, a.rounds)):
+        rounds.append({"train_patches_per_s": time_train(), "infer_patches_per_s": time_infer()})
     out = {
-        "backend": f"pytorch-{torch.__version__}-{dev.type}",
-        "train_patches_per_s": a.train_steps * a.batch / train_s,
-        "infer_patches_per_s": a.infer_steps * a.batch / infer_s,
+        "backend": f"pytorch-{torch.__version__}-{dev.type}-{a.memory_format}",
+        "memory_format": a.memory_format,
+        "train_patches_per_s": statistics.median(r["train_patches_per_s"] for r in rounds),
+        "infer_patches_per_s": statistics.median(r["infer_patches_per_s"] for r in rounds),
+        "rounds": rounds,
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0,
         "widths": widths,
         "batch": a.batch,

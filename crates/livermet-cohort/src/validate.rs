@@ -78,6 +78,8 @@ pub struct CohortReport {
     pub csv: PathBuf,
     pub patients: Vec<Patient>,
     pub problems: Vec<Problem>,
+    /// What the image readers repaired the way nibabel does (not problems; shown to the user).
+    pub warnings: Vec<Problem>,
 }
 
 /// A validated cohort: every row parsed and every file checked.
@@ -85,6 +87,8 @@ pub struct CohortReport {
 pub struct Cohort {
     pub csv: PathBuf,
     pub patients: Vec<Patient>,
+    /// What the image readers repaired (see [`CohortReport::warnings`]).
+    pub warnings: Vec<Problem>,
 }
 
 /// Check every row and (optionally) every image of `csv`; collect all problems.
@@ -114,9 +118,10 @@ pub fn validate_cohort_with_progress(
         }
     }
     duplicate_ids(&records, &mut problems);
+    let mut warnings = Vec::new();
     if opts.check_images {
         progress(patients.len());
-        let image_problems: Vec<Vec<Problem>> = patients
+        let checks: Vec<_> = patients
             .par_iter()
             .map(|p| {
                 let found = check_patient_images(p);
@@ -124,12 +129,16 @@ pub fn validate_cohort_with_progress(
                 found
             })
             .collect();
-        problems.extend(image_problems.into_iter().flatten());
+        for c in checks {
+            problems.extend(c.problems);
+            warnings.extend(c.warnings);
+        }
     }
     Ok(CohortReport {
         csv: csv.to_path_buf(),
         patients,
         problems,
+        warnings,
     })
 }
 
@@ -145,6 +154,7 @@ pub fn read_cohort(csv: &Path, opts: &ValidateOptions) -> Result<Cohort, CohortE
     Ok(Cohort {
         csv: report.csv,
         patients: report.patients,
+        warnings: report.warnings,
     })
 }
 

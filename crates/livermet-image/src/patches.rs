@@ -55,6 +55,19 @@ pub fn patch_origin(centre: [f64; 2], size: usize) -> [i64; 2] {
     ]
 }
 
+/// Pixels of a `size x size` patch around `centre` that fall outside a slice of `nx x ny`
+/// voxels, and so are zero-padded by [`cut_patch`]: a tumour at the image border gives patches
+/// that are partly blank, which `prepare` reports.
+pub fn padded_pixels(dims: [usize; 3], centre: [f64; 2], size: usize) -> usize {
+    let [oi, oj] = patch_origin(centre, size);
+    let inside = |origin: i64, n: usize| {
+        let lo = origin.max(0);
+        let hi = (origin + size as i64).min(n as i64);
+        (hi - lo).max(0) as usize
+    };
+    size * size - inside(oi, dims[0]) * inside(oj, dims[1])
+}
+
 /// Cut a `size x size` patch from slice `k` of every frame (channel) of `channels` around
 /// `centre` (voxel units), without interpolation; pixels outside the image are 0.
 ///

@@ -136,6 +136,79 @@ impl Default for RegistrationOptions {
     }
 }
 
+impl RegistrationOptions {
+    /// The first option that cannot register: the field's name and what is wrong with it
+    /// (written so that NaN fails every check).
+    pub fn problem(&self) -> Option<(&'static str, String)> {
+        let bad = |name: &'static str, why: String| Some((name, why));
+        let positive = |name: &'static str, v: f64| {
+            (!(v > 0.0 && v.is_finite()))
+                .then(|| (name, format!("is {v}; it must be a positive number")))
+        };
+        if self.bins < 2 {
+            return bad(
+                "bins",
+                format!("is {}; Mattes MI needs at least 2", self.bins),
+            );
+        }
+        if self.shrink_factors.is_empty() || self.shrink_factors.contains(&0) {
+            return bad(
+                "shrink_factors",
+                format!(
+                    "is {:?}; it must list at least one level, each at least 1",
+                    self.shrink_factors
+                ),
+            );
+        }
+        if self.smoothing_sigmas.len() != self.shrink_factors.len()
+            || !self
+                .smoothing_sigmas
+                .iter()
+                .all(|s| *s >= 0.0 && s.is_finite())
+        {
+            return bad(
+                "smoothing_sigmas",
+                format!(
+                    "is {:?}; it must list one non-negative sigma per shrink factor ({})",
+                    self.smoothing_sigmas,
+                    self.shrink_factors.len()
+                ),
+            );
+        }
+        if let Some(p) = positive("initial_step_voxels", self.initial_step_voxels)
+            .or_else(|| positive("min_step_voxels", self.min_step_voxels))
+            .or_else(|| positive("coarse_min_step_voxels", self.coarse_min_step_voxels))
+        {
+            return Some(p);
+        }
+        if !(self.relaxation > 0.0 && self.relaxation < 1.0) {
+            return bad(
+                "relaxation",
+                format!("is {}; it must lie in (0, 1)", self.relaxation),
+            );
+        }
+        if self.max_iterations == 0 {
+            return bad("max_iterations", "is 0; it must be at least 1".into());
+        }
+        if !(self.min_overlap > 0.0 && self.min_overlap <= 1.0) {
+            return bad(
+                "min_overlap",
+                format!("is {}; it must lie in (0, 1]", self.min_overlap),
+            );
+        }
+        if !(self.fov_margin_mm >= 0.0 && self.fov_margin_mm.is_finite()) {
+            return bad(
+                "fov_margin_mm",
+                format!(
+                    "is {}; it must be a non-negative number of mm",
+                    self.fov_margin_mm
+                ),
+            );
+        }
+        None
+    }
+}
+
 /// What happened at one pyramid level.
 #[derive(Debug, Clone, Serialize)]
 pub struct LevelReport {

@@ -3,7 +3,7 @@
 use livermet_image::augment::{AugmentParams, augment_patch};
 use livermet_image::{
     AugmentConfig, Augmenter, ImageError, PatchManifest, PatchSpec, SliceEntry, cut_patch,
-    tumour_centre, tumour_slices,
+    padded_pixels, tumour_centre, tumour_slices,
 };
 use livermet_io::{IDENTITY, Volume};
 
@@ -263,4 +263,32 @@ fn a_pasted_patch_lands_on_the_voxels_it_was_cut_from() {
             "slice 0 untouched"
         );
     }
+}
+
+/// The padded-pixel count is the number of zeros `cut_patch` puts in a patch of a volume with no
+/// zero voxel.
+#[test]
+fn padded_pixels_count_the_zeros_of_a_border_patch() {
+    let mut vol = Volume::zeros([12, 10, 3], IDENTITY);
+    vol.data.iter_mut().for_each(|v| *v = 1.0);
+    let spec = PatchSpec { size: 8 };
+    for centre in [
+        [5.0, 5.0],
+        [0.0, 0.0],
+        [11.0, 4.0],
+        [6.0, 9.4],
+        [-20.0, 3.0],
+    ] {
+        let zeros = cut_patch(&vol, 1, centre, &spec)
+            .iter()
+            .filter(|v| **v == 0.0)
+            .count();
+        assert_eq!(
+            padded_pixels(vol.dims, centre, 8),
+            zeros,
+            "centre {centre:?}"
+        );
+    }
+    assert_eq!(padded_pixels(vol.dims, [5.0, 5.0], 8), 0);
+    assert_eq!(padded_pixels(vol.dims, [-20.0, 3.0], 8), 64);
 }

@@ -68,11 +68,20 @@ pub fn bval_path_for(nifti: &Path) -> PathBuf {
 /// Read a DWI: a 4D NIfTI with its b-values from `bvals` or, when `None`, from the `.bval` beside
 /// it; or a DICOM series folder with b-values from its tags (`bvals`, when given, overrides them).
 pub fn read_dwi(path: &Path, bvals: Option<&Path>) -> Result<Dwi, IoError> {
-    let (volume, tag_bvals) = if path.is_dir() {
+    Ok(read_dwi_with_warnings(path, bvals)?.0)
+}
+
+/// [`read_dwi`], with the reader's warnings (see [`crate::read_volume_with_warnings`]).
+pub fn read_dwi_with_warnings(
+    path: &Path,
+    bvals: Option<&Path>,
+) -> Result<(Dwi, Vec<String>), IoError> {
+    let (volume, tag_bvals, warnings) = if path.is_dir() {
         let s = crate::dicom_read::read_dicom_series(path)?;
-        (s.volume, s.bvals)
+        (s.volume, s.bvals, Vec::new())
     } else {
-        (crate::read_volume(path)?, None)
+        let (v, w) = crate::read_volume_with_warnings(path)?;
+        (v, None, w)
     };
     let bvals = match (bvals, tag_bvals) {
         (Some(p), _) => read_bvals(p)?,
@@ -93,5 +102,5 @@ pub fn read_dwi(path: &Path, bvals: Option<&Path>) -> Result<Dwi, IoError> {
             bvals: bvals.len(),
         });
     }
-    Ok(Dwi { volume, bvals })
+    Ok((Dwi { volume, bvals }, warnings))
 }

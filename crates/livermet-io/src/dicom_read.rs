@@ -72,7 +72,25 @@ pub(crate) fn read_dicom_series(dir: &Path) -> Result<DicomSeries, IoError> {
             count: series.len(),
         });
     }
+    same_instance_twice(dir, &slices)?;
     assemble(dir, slices)
+}
+
+/// A file copied under a second name holds the same SOPInstanceUID: say so, rather than let it
+/// look like an extra frame at one position. Files are in name order, so `first` sorts first.
+fn same_instance_twice(dir: &Path, slices: &[SliceFile]) -> Result<(), IoError> {
+    let mut seen: std::collections::HashMap<&str, &Path> = std::collections::HashMap::new();
+    for s in slices.iter().filter(|s| !s.instance.is_empty()) {
+        if let Some(first) = seen.insert(&s.instance, &s.path) {
+            return Err(IoError::DuplicateSlice {
+                path: dir.into(),
+                first: first.into(),
+                second: s.path.clone(),
+                why: "the same SOPInstanceUID",
+            });
+        }
+    }
+    Ok(())
 }
 
 /// One image of the series with what sorting needs.
@@ -128,14 +146,31 @@ fn assemble(dir: &Path, slices: Vec<SliceFile>) -> Result<DicomSeries, IoError> 
             .then(a.file.path.cmp(&b.file.path))
     });
     let stacks = group_positions(placed);
+    for s in &stacks {
+        // Two images at one position with the same b-value and frame numbers are one image
+        // exported twice (under another SOPInstanceUID), not two frames.
+        if let Some(w) = s
+            .windows(2)
+            .find(|w| w[0].bval == w[1].bval && w[0].order == w[1].order)
+        {
+            return Err(IoError::DuplicateSlice {
+                path: dir.into(),
+                first: w[0].file.path.clone(),
+                second: w[1].file.path.clone(),
+                why: "the same position, b-value and instance number",
+            });
+        }
+    }
     let frames = stacks[0].len();
-    if let Some(bad) = stacks.iter().find(|s| s.len() != frames) {
+    if let Some((k, bad)) = stacks.iter().enumerate().find(|(_, s)| s.len() != frames) {
         return Err(inconsistent(
             dir,
             &format!(
-                "{} images at one slice position but {} at another (missing files?)",
+                "{} image(s) at the first slice position but {} at slice {} ({}): a file is missing, or one is extra",
                 frames,
-                bad.len()
+                bad.len(),
+                k + 1,
+                bad[0].file.path.display()
             ),
         ));
     }

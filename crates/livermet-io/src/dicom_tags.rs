@@ -11,6 +11,7 @@ use dicom_pixeldata::{ConvertOptions, ModalityLutOption, PixelDecoder};
 use crate::error::IoError;
 
 pub(crate) const SERIES_INSTANCE_UID: Tag = Tag(0x0020, 0x000E);
+const SOP_INSTANCE_UID: Tag = Tag(0x0008, 0x0018);
 const IMAGE_POSITION: Tag = Tag(0x0020, 0x0032);
 const IMAGE_ORIENTATION: Tag = Tag(0x0020, 0x0037);
 const PIXEL_SPACING: Tag = Tag(0x0028, 0x0030);
@@ -39,6 +40,8 @@ pub(crate) struct SliceFile {
     pub obj: DefaultDicomObject,
     /// Only compared to group files into series; never printed.
     pub series: String,
+    /// SOPInstanceUID: only compared to find a file copied twice; never printed.
+    pub instance: String,
 }
 
 /// True when the file has the DICOM Part 10 preamble: "DICM" at byte 128.
@@ -51,8 +54,97 @@ pub(crate) fn has_dicm_magic(path: &Path) -> bool {
     }
 }
 
+/// The first element whose declared length runs past the end of the file: `(group, element,
+/// declared, remaining)`. dicom-parser reserves (and fills) a value's declared length before
+/// reading it, so a 20 KB file declaring a 4 GB element would make it allocate 4 GB; this walk
+/// over the element headers (PS3.5 7.1: explicit or implicit VR, defined or undefined lengths,
+/// sequences and items descended, encapsulated pixel fragments skipped) refuses such a file
+/// first. Found by fuzzing (fuzz/regressions/dicom). Deflated data sets are not walked.
+fn overlong_element(b: &[u8]) -> Option<(u16, u16, u64, u64)> {
+    // VRs with a 2-byte length (PS3.5 Table 7.1-2); every other VR, unknown ones included (as
+    // dicom-parser reads them), has 2 reserved bytes and a 4-byte length.
+    const SHORT_VRS: [&[u8; 2]; 21] = [
+        b"AE", b"AS", b"AT", b"CS", b"DA", b"DS", b"DT", b"FL", b"FD", b"IS", b"LO", b"LT", b"PN",
+        b"SH", b"SL", b"SS", b"ST", b"TM", b"UI", b"UL", b"US",
+    ];
+    let (mut pos, mut implicit, mut big, mut fragments) = (132usize, false, false, false);
+    while pos + 8 <= b.len() {
+        let in_meta = u16::from_le_bytes([b[pos], b[pos + 1]]) == 0x0002;
+        let be = big && !in_meta;
+        let u16_at = |o: usize| {
+            let a = [b[o], b[o + 1]];
+            if be {
+                u16::from_be_bytes(a)
+            } else {
+                u16::from_le_bytes(a)
+            }
+        };
+        let u32_at = |o: usize| {
+            let a = [b[o], b[o + 1], b[o + 2], b[o + 3]];
+            if be {
+                u32::from_be_bytes(a)
+            } else {
+                u32::from_le_bytes(a)
+            }
+        };
+        let (group, element) = (u16_at(pos), u16_at(pos + 2));
+        let item = group == 0xFFFE;
+        let vr = [b[pos + 4], b[pos + 5]];
+        let explicit = !item && (in_meta || !implicit);
+        let (len, header) = if !explicit {
+            (u32_at(pos + 4), 8)
+        } else if SHORT_VRS.contains(&&vr) {
+            (u32::from(u16_at(pos + 6)), 8)
+        } else {
+            if pos + 12 > b.len() {
+                return None;
+            }
+            (u32_at(pos + 8), 12)
+        };
+        pos += header;
+        if (group, element) == (0x7FE0, 0x0010) && len == u32::MAX {
+            fragments = true;
+        }
+        if (group, element) == (0xFFFE, 0xE0DD) {
+            fragments = false;
+        }
+        // Undefined length: the contents (elements or items) follow and are walked in turn.
+        if len == u32::MAX {
+            continue;
+        }
+        let remaining = (b.len() - pos) as u64;
+        if u64::from(len) > remaining {
+            return Some((group, element, u64::from(len), remaining));
+        }
+        if in_meta && element == 0x0010 {
+            let ts = String::from_utf8_lossy(&b[pos..pos + len as usize]);
+            let ts = ts.trim_end_matches(['\0', ' ']);
+            if ts == "1.2.840.10008.1.2.1.99" {
+                return None; // deflated: the rest is a zlib stream
+            }
+            implicit = ts == "1.2.840.10008.1.2";
+            big = ts == "1.2.840.10008.1.2.2";
+        }
+        // A sequence's items and an item's elements are walked; a pixel fragment is skipped.
+        let descend = (explicit && &vr == b"SQ") || (item && element == 0xE000 && !fragments);
+        if !descend {
+            pos += len as usize;
+        }
+    }
+    None
+}
+
 /// Parse one file; `Ok(None)` for a DICOMDIR (not an image).
 pub(crate) fn open_slice(path: &Path) -> Result<Option<SliceFile>, IoError> {
+    let bytes = std::fs::read(path).map_err(|e| crate::error::read_error(path, e))?;
+    if let Some((g, e, declared, remaining)) = overlong_element(&bytes) {
+        return Err(IoError::DicomFile {
+            path: path.into(),
+            reason: format!(
+                "element ({g:04X},{e:04X}) declares {declared} bytes but only {remaining} remain: the file is truncated or corrupt"
+            ),
+        });
+    }
     let obj = OpenFileOptions::new()
         .read_preamble(ReadPreamble::Always)
         .open_file(path)
@@ -69,10 +161,12 @@ pub(crate) fn open_slice(path: &Path) -> Result<Option<SliceFile>, IoError> {
         return Ok(None);
     }
     let series = string(&obj, SERIES_INSTANCE_UID).unwrap_or_default();
+    let instance = string(&obj, SOP_INSTANCE_UID).unwrap_or_default();
     Ok(Some(SliceFile {
         path: path.into(),
         obj,
         series,
+        instance,
     }))
 }
 
@@ -145,15 +239,37 @@ pub(crate) struct SliceGeometry {
     pub slice_step: Option<f64>,
 }
 
+/// The slice's geometry, checked: positive spacings, and two unit, non-parallel directions
+/// (PS3.3 C.7.6.2.1.1; a tolerance of 1e-2 allows the rounding of exported DS strings).
 pub(crate) fn geometry(s: &SliceFile) -> Result<SliceGeometry, IoError> {
-    Ok(SliceGeometry {
+    let g = SliceGeometry {
         iop: required(s, IMAGE_ORIENTATION, "ImageOrientationPatient (0020,0037)")?,
         ipp: required(s, IMAGE_POSITION, "ImagePositionPatient (0020,0032)")?,
         pixel_spacing: required(s, PIXEL_SPACING, "PixelSpacing (0028,0030)")?,
         slice_step: first(&s.obj, SPACING_BETWEEN_SLICES)
             .filter(|v| *v > 0.0)
             .or_else(|| first(&s.obj, SLICE_THICKNESS).filter(|v| *v > 0.0)),
-    })
+    };
+    let bad = |reason: String| IoError::Geometry {
+        path: s.path.clone(),
+        reason,
+    };
+    let [dr, dc] = g.pixel_spacing;
+    if !(dr > 0.0 && dc > 0.0) {
+        return Err(bad(format!(
+            "PixelSpacing (0028,0030) is {dr}\\{dc}: both spacings must be positive (mm)"
+        )));
+    }
+    let (row, col) = (&g.iop[..3], &g.iop[3..]);
+    let norm = |v: &[f64]| v.iter().map(|x| x * x).sum::<f64>().sqrt();
+    let dot: f64 = row.iter().zip(col).map(|(a, b)| a * b).sum();
+    if (norm(row) - 1.0).abs() > 1e-2 || (norm(col) - 1.0).abs() > 1e-2 || dot.abs() > 1e-2 {
+        return Err(bad(format!(
+            "ImageOrientationPatient (0020,0037) is {:?}: it must hold two perpendicular unit directions",
+            g.iop
+        )));
+    }
+    Ok(g)
 }
 
 /// The b-value of a slice from the first b-value tag present (GE's 1e9 offset removed).

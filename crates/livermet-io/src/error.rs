@@ -110,6 +110,37 @@ pub enum IoError {
         /// What disagrees.
         reason: String,
     },
+    /// Geometry that cannot be a real scan: zero, negative or non-finite voxel sizes, a singular
+    /// or non-finite voxel-to-world matrix, zero or parallel DICOM directions.
+    #[error("{}: unusable geometry ({reason}); re-export the image from the scanner or its source with its voxel sizes and orientation", path.display())]
+    Geometry {
+        /// The file (a NIfTI, or the DICOM file whose attribute is wrong).
+        path: PathBuf,
+        /// What is wrong, naming the header field or attribute.
+        reason: String,
+    },
+    /// Voxels that are NaN or infinite in an image a patient needs.
+    #[error("{}: {count} of {voxels} voxels are NaN or infinite; repair or re-export the image (every intensity must be a finite number)", path.display())]
+    NonFinite {
+        /// The image.
+        path: PathBuf,
+        /// NaN or infinite voxels (all frames).
+        count: usize,
+        /// All voxels (all frames).
+        voxels: usize,
+    },
+    /// Two files of one series holding the same image.
+    #[error("{}: {} and {} are the same slice ({why}); remove one of the two files", path.display(), first.display(), second.display())]
+    DuplicateSlice {
+        /// The series folder.
+        path: PathBuf,
+        /// The file kept by name order.
+        first: PathBuf,
+        /// Its duplicate.
+        second: PathBuf,
+        /// What they share (never a UID's value).
+        why: &'static str,
+    },
     /// A b-value file that cannot be parsed.
     #[error("{}: bad b-value file ({reason}); it must hold one line of numbers separated by spaces (FSL .bval)", path.display())]
     Bvals {
@@ -177,6 +208,9 @@ impl IoError {
             | IoError::EmptyDicomFolder { path }
             | IoError::MultipleSeries { path, .. }
             | IoError::InconsistentSeries { path, .. }
+            | IoError::Geometry { path, .. }
+            | IoError::NonFinite { path, .. }
+            | IoError::DuplicateSlice { path, .. }
             | IoError::Bvals { path, .. }
             | IoError::MissingBvals { path }
             | IoError::BvalsMismatch { path, .. }

@@ -23,12 +23,16 @@ pub struct ImageInfo {
     pub affine: [[f64; 4]; 4],
     /// nibabel axis codes, e.g. "RAS", "LPS".
     pub orientation: String,
-    /// Smallest voxel value (after scaling), all frames.
+    /// Smallest finite voxel value (after scaling), all frames.
     pub min: f64,
-    /// Largest voxel value (after scaling), all frames.
+    /// Largest finite voxel value (after scaling), all frames.
     pub max: f64,
-    /// Mean voxel value (after scaling), all frames.
+    /// Mean of the finite voxel values (after scaling), all frames.
     pub mean: f64,
+    /// Voxels that are NaN or infinite (left out of min, max and mean).
+    pub non_finite: usize,
+    /// What the reader repaired (nibabel's way) or found suspect, one line each naming the file.
+    pub warnings: Vec<String>,
     /// b-values of a DWI (one per frame), or `None`.
     pub bvals: Option<Vec<f64>>,
     /// `"nifti-1"`, `"nifti-2"` or `"dicom"`.
@@ -38,11 +42,15 @@ pub struct ImageInfo {
 /// Summarise the image at `path` (NIfTI file or DICOM series folder). b-values come from the
 /// `.bval` beside a 4D NIfTI (when present) or from a DICOM series' tags.
 pub fn image_info(path: &Path) -> Result<ImageInfo, IoError> {
-    let (volume, bvals, format) = if path.is_dir() {
+    let (volume, bvals, format, mut warnings) = if path.is_dir() {
         let s = crate::dicom_read::read_dicom_series(path)?;
-        (s.volume, s.bvals, "dicom".to_string())
+        (s.volume, s.bvals, "dicom".to_string(), Vec::new())
     } else {
-        let (volume, fields) = crate::read_nifti_file(path)?;
+        let crate::nifti_read::NiftiImage {
+            volume,
+            fields,
+            warning,
+        } = crate::read_nifti_file(path)?;
         let beside = crate::bvals::bval_path_for(path);
         let bvals = if volume.frames > 1 && beside.is_file() {
             let b = crate::bvals::read_bvals(&beside)?;
@@ -57,8 +65,17 @@ pub fn image_info(path: &Path) -> Result<ImageInfo, IoError> {
         } else {
             None
         };
-        (volume, bvals, format!("nifti-{}", fields.version))
+        let format = format!("nifti-{}", fields.version);
+        (volume, bvals, format, warning.into_iter().collect())
     };
+    let non_finite = volume.non_finite();
+    if non_finite > 0 {
+        warnings.push(format!(
+            "{}: {non_finite} of {} voxels are NaN or infinite (left out of min, max and mean); `validate` refuses such an image for a patient",
+            path.display(),
+            volume.data.len()
+        ));
+    }
     let mut dims = volume.dims.to_vec();
     if volume.frames > 1 {
         dims.push(volume.frames);
@@ -73,6 +90,8 @@ pub fn image_info(path: &Path) -> Result<ImageInfo, IoError> {
         min: min as f64,
         max: max as f64,
         mean,
+        non_finite,
+        warnings,
         bvals,
         format,
     })

@@ -34,7 +34,7 @@ use std::path::Path;
 pub use atomic::{
     read_json, write_bytes_atomic, write_dir_atomic, write_file_atomic, write_json_atomic,
 };
-pub use bvals::{Dwi, bval_path_for, read_bvals, read_dwi, write_bvals};
+pub use bvals::{Dwi, bval_path_for, read_bvals, read_dwi, read_dwi_with_warnings, write_bvals};
 pub use dicom_read::is_dicom_dir;
 pub use dicom_write::{DicomSeriesOptions, write_dicom_series};
 pub use error::IoError;
@@ -44,16 +44,39 @@ pub use patient_dir::{InvalidPatientId, folder_key, folder_name, id_problem, pat
 pub use volume::{Affine, Grid, IDENTITY, Volume, apply_affine, invert_affine, mat4_mul};
 
 /// Read an image: a NIfTI file (.nii or .nii.gz; NIfTI-1 or NIfTI-2; either byte order) or a
-/// folder holding one DICOM series. 3D or 4D ([`Volume::frames`]).
+/// folder holding one DICOM series. 3D or 4D ([`Volume::frames`]). Geometry that cannot be a
+/// scan is an error; what the reader had to repair is dropped (see
+/// [`read_volume_with_warnings`]). Voxels are returned as stored, NaN included ([`check_finite`]).
 pub fn read_volume(path: &Path) -> Result<Volume, IoError> {
+    Ok(read_volume_with_warnings(path)?.0)
+}
+
+/// [`read_volume`], with one line per thing the reader repaired the way nibabel does (e.g. a
+/// negative NIfTI pixdim read as its absolute value), each naming the file.
+pub fn read_volume_with_warnings(path: &Path) -> Result<(Volume, Vec<String>), IoError> {
     if path.is_dir() {
-        return Ok(dicom_read::read_dicom_series(path)?.volume);
+        return Ok((dicom_read::read_dicom_series(path)?.volume, Vec::new()));
     }
-    Ok(read_nifti_file(path)?.0)
+    let image = read_nifti_file(path)?;
+    Ok((image.volume, image.warning.into_iter().collect()))
+}
+
+/// An error when `volume` (read from `path`) holds NaN or infinite voxels: every image a patient
+/// needs must be finite, or registration, normalisation and the networks turn them into NaN
+/// scores.
+pub fn check_finite(volume: &Volume, path: &Path) -> Result<(), IoError> {
+    match volume.non_finite() {
+        0 => Ok(()),
+        count => Err(IoError::NonFinite {
+            path: path.into(),
+            count,
+            voxels: volume.data.len(),
+        }),
+    }
 }
 
 /// A NIfTI file by name (.nii / .nii.gz, any case), with its header fields.
-pub(crate) fn read_nifti_file(path: &Path) -> Result<(Volume, nifti_header::NiftiFields), IoError> {
+pub(crate) fn read_nifti_file(path: &Path) -> Result<nifti_read::NiftiImage, IoError> {
     if !path.exists() {
         return Err(IoError::NotFound { path: path.into() });
     }

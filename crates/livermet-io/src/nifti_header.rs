@@ -139,24 +139,87 @@ impl NiftiFields {
     }
 
     /// The voxel->world affine nibabel reports (`get_best_affine`): the sform when
-    /// `sform_code != 0`, else the qform when `qform_code != 0`, else the Analyze base affine.
-    pub fn best_affine(&self) -> Affine {
+    /// `sform_code != 0`, else the qform when `qform_code != 0`, else the Analyze base affine;
+    /// with a warning when the header needed nibabel's fix, or the reason it cannot be used.
+    ///
+    /// The qform and base affine take voxel sizes from pixdim[1..=3]. nibabel's loader
+    /// (`AnalyzeHeader._chk_pixdims`, fix=True) replaces a negative pixdim by its absolute value
+    /// (the handedness is qfac's, pixdim[0]): done here too, with a warning, since reading the
+    /// sign would mirror that axis. A zero pixdim nibabel replaces by 1 mm: refused here, as a
+    /// guessed voxel size would silently scale every distance. NaN or infinite pixdims, a
+    /// quaternion of norm above 1 (nibabel's `fillpositive` raises) and a singular or non-finite
+    /// sform are refused (fixtures/io/bad, made and checked against nibabel by
+    /// fixtures/io/make_bad_geometry.py).
+    pub fn geometry(&self) -> Result<(Affine, Option<String>), String> {
         if self.sform_code != 0 {
             let s = &self.srow;
-            [s[0], s[1], s[2], [0.0, 0.0, 0.0, 1.0]]
-        } else if self.qform_code != 0 {
-            self.qform_affine()
-        } else {
-            self.base_affine()
+            let a = [s[0], s[1], s[2], [0.0, 0.0, 0.0, 1.0]];
+            return check_affine(&a, "sform (srow_x/y/z)").map(|a| (a, None));
         }
+        let (zooms, warning) = self.voxel_sizes()?;
+        let (a, what) = if self.qform_code != 0 {
+            (self.qform_affine(zooms)?, "qform")
+        } else {
+            (self.base_affine(zooms), "pixdim")
+        };
+        check_affine(&a, what).map(|a| (a, warning))
     }
 
-    /// nibabel `get_qform`: rotation from the quaternion (b, c, d; a = sqrt(1-b²-c²-d²), clamped
-    /// at 0 as nibabel's `fillpositive` does), times diag(pixdim[1], pixdim[2], qfac*pixdim[3]),
-    /// qfac = pixdim[0] (-1, else 1 as nibabel's check_fix sets it), plus the qoffsets.
-    fn qform_affine(&self) -> Affine {
+    /// pixdim[1..=3], checked; negative values made positive as nibabel does, with a warning.
+    fn voxel_sizes(&self) -> Result<([f64; 3], Option<String>), String> {
+        let mut zooms = [self.pixdim[1], self.pixdim[2], self.pixdim[3]];
+        let mut negative = Vec::new();
+        for (d, z) in zooms.iter_mut().enumerate() {
+            // A dimension the image lacks (a 2D file) has no voxel size to check: nibabel's fix
+            // makes it 1 mm when zero, and so does this.
+            if d >= self.dim.len() {
+                *z = if z.is_finite() && *z != 0.0 {
+                    z.abs()
+                } else {
+                    1.0
+                };
+                continue;
+            }
+            if !z.is_finite() {
+                return Err(format!(
+                    "pixdim[{}] is {z}: a voxel size must be a number",
+                    d + 1
+                ));
+            }
+            if *z == 0.0 {
+                return Err(format!(
+                    "pixdim[{}] is 0: a voxel size must be positive (nibabel would guess 1 mm)",
+                    d + 1
+                ));
+            }
+            if *z < 0.0 {
+                negative.push(format!("pixdim[{}] = {z}", d + 1));
+                *z = z.abs();
+            }
+        }
+        let warning = (!negative.is_empty()).then(|| {
+            format!(
+                "{} negative: read as its absolute value, as nibabel does (the axis is not flipped; qfac in pixdim[0] gives the handedness)",
+                negative.join(", ")
+            )
+        });
+        Ok((zooms, warning))
+    }
+
+    /// nibabel `get_qform`: rotation from the quaternion (b, c, d; a = sqrt(1-b²-c²-d²), 0 when
+    /// that is slightly negative, an error beyond float32 rounding as in nibabel's
+    /// `fillpositive`), times diag(zooms[0], zooms[1], qfac*zooms[2]), qfac = pixdim[0] (-1,
+    /// else 1 as nibabel's check_fix sets it), plus the qoffsets.
+    fn qform_affine(&self, zooms: [f64; 3]) -> Result<Affine, String> {
         let [b, c, d, x, y, z] = self.quatern;
-        let a = (1.0 - (b * b + c * c + d * d)).max(0.0).sqrt();
+        let w2 = 1.0 - (b * b + c * c + d * d);
+        // A NaN quaternion is refused here too (its affine would be NaN).
+        if w2.is_nan() || w2 < -3.0 * f64::from(f32::EPSILON) {
+            return Err(format!(
+                "the qform quaternion (quatern_b, c, d) = ({b}, {c}, {d}) has a norm above 1"
+            ));
+        }
+        let a = w2.max(0.0).sqrt();
         // quat2mat (Hamilton convention, nibabel.quaternions.quat2mat).
         let n = a * a + b * b + c * c + d * d;
         let s = if n > 0.0 { 2.0 / n } else { 0.0 };
@@ -170,7 +233,7 @@ impl NiftiFields {
             [xz - wy, yz + wx, 1.0 - (xx + yy)],
         ];
         let qfac = if self.pixdim[0] == -1.0 { -1.0 } else { 1.0 };
-        let vox = [self.pixdim[1], self.pixdim[2], self.pixdim[3] * qfac];
+        let vox = [zooms[0], zooms[1], zooms[2] * qfac];
         let mut out = [[0.0; 4]; 4];
         for row in 0..3 {
             for col in 0..3 {
@@ -181,19 +244,14 @@ impl NiftiFields {
         out[1][3] = y;
         out[2][3] = z;
         out[3][3] = 1.0;
-        out
+        Ok(out)
     }
 
     /// nibabel `get_base_affine` (Analyze): diag(-dx, dy, dz) centred on the middle voxel.
-    fn base_affine(&self) -> Affine {
+    fn base_affine(&self, zooms: [f64; 3]) -> Affine {
         let size = |d: usize| self.dim.get(d).copied().unwrap_or(1) as f64;
-        let zoom = |d: usize| {
-            if self.dim.len() > d {
-                self.pixdim[d + 1]
-            } else {
-                1.0
-            }
-        };
+        // Dimensions the image lacks get 1 mm (nibabel's get_zooms has no entry for them).
+        let zoom = |d: usize| if self.dim.len() > d { zooms[d] } else { 1.0 };
         let z = [-zoom(0), zoom(1), zoom(2)];
         let mut out = [[0.0; 4]; 4];
         for d in 0..3 {
@@ -217,6 +275,30 @@ impl NiftiFields {
         }
         Ok(Some((self.scl_slope, self.scl_inter)))
     }
+}
+
+/// The affine if it is finite and invertible; else why not, naming where it came from.
+fn check_affine(a: &Affine, what: &str) -> Result<Affine, String> {
+    if !a.iter().flatten().all(|v| v.is_finite()) {
+        return Err(format!("the {what} affine holds NaN or infinite values"));
+    }
+    for (c, axis) in ["i", "j", "k"].iter().enumerate() {
+        if (0..3).all(|r| a[r][c] == 0.0) {
+            return Err(format!(
+                "the {what} affine gives voxel axis {axis} zero length"
+            ));
+        }
+    }
+    // Relative to the voxel sizes, so sub-millimetre voxels are not called singular.
+    let scale: f64 = (0..3)
+        .map(|c| (0..3).map(|r| a[r][c] * a[r][c]).sum::<f64>().sqrt())
+        .product();
+    if crate::nifti_read::det3(a).abs() <= 1e-9 * scale {
+        return Err(format!(
+            "the {what} affine is singular (two voxel axes point the same way)"
+        ));
+    }
+    Ok(*a)
 }
 
 /// A `NiftiHeader` error.
@@ -326,14 +408,15 @@ mod tests {
     /// (`shape_zoom_affine(shape, zooms, x_flip=True)`).
     #[test]
     fn affine_choice_follows_nibabel() {
-        assert_eq!(fields(1, 1).best_affine()[0], [1.0, 0.0, 0.0, 1.0]);
+        let best = |f: NiftiFields| f.geometry().unwrap().0;
+        assert_eq!(best(fields(1, 1))[0], [1.0, 0.0, 0.0, 1.0]);
         // Quaternion (0, 0, 1): 180 degrees about z, so x and y flip.
-        let q = fields(0, 1).best_affine();
+        let q = best(fields(0, 1));
         assert_eq!(
             [q[0][0], q[1][1], q[2][2], q[0][3]],
             [-2.0, -3.0, 4.0, 10.0]
         );
-        let base = fields(0, 0).best_affine();
+        let base = best(fields(0, 0));
         let expect = [
             [-2.0, 0.0, 0.0, 3.0],
             [0.0, 3.0, 0.0, -6.0],

@@ -154,11 +154,12 @@ impl Volume {
         })
     }
 
-    /// (min, max, mean) over all voxels and frames; NaNs are skipped.
+    /// (min, max, mean) over the finite voxels of all frames: NaN and infinite voxels are
+    /// skipped ([`Volume::non_finite`] counts them). No finite voxel gives (inf, -inf, NaN).
     pub fn min_max_mean(&self) -> (f32, f32, f64) {
         let (mut lo, mut hi, mut sum, mut n) = (f32::INFINITY, f32::NEG_INFINITY, 0.0f64, 0usize);
         for &v in &self.data {
-            if v.is_nan() {
+            if !v.is_finite() {
                 continue;
             }
             lo = lo.min(v);
@@ -167,6 +168,11 @@ impl Volume {
             n += 1;
         }
         (lo, hi, if n > 0 { sum / n as f64 } else { f64::NAN })
+    }
+
+    /// Voxels (all frames) that are NaN or infinite.
+    pub fn non_finite(&self) -> usize {
+        self.data.iter().filter(|v| !v.is_finite()).count()
     }
 }
 

@@ -15,7 +15,7 @@ fn main() {
     );
     let net = NetConfig::paper_sized();
     let dev = device::cpu();
-    let t = throughput::measure(&net, &dev, 32, train_steps, infer_steps).expect("measure");
+    let t = throughput::measure(&net, &dev, 32, train_steps, infer_steps, 1).expect("measure");
     println!(
         "{}",
         serde_json::to_string_pretty(&serde_json::json!({

@@ -112,34 +112,57 @@ impl NetConfig {
 
     /// Checks that the settings describe a network that can be built.
     pub fn check(&self) -> crate::error::Result<()> {
-        let bad = |m: String| Err(ModelError::InvalidSetting(m));
-        if self.widths.len() != 6 {
-            return bad(format!("widths must list 6 blocks, got {:?}", self.widths));
+        match self.problem() {
+            Some((field, why)) => Err(ModelError::InvalidSetting(format!("{field} {why}"))),
+            None => Ok(()),
         }
-        if self.widths.contains(&0) || self.in_channels == 0 {
-            return bad("widths and in_channels must be positive".into());
+    }
+
+    /// The first setting that cannot make a network: the field's name and what is wrong.
+    pub fn problem(&self) -> Option<(&'static str, String)> {
+        if self.widths.len() != 6 || self.widths.contains(&0) {
+            return Some((
+                "widths",
+                format!("is {:?}; it must list 6 positive block widths", self.widths),
+            ));
+        }
+        if self.in_channels == 0 {
+            return Some(("in_channels", "is 0; it must be positive".into()));
         }
         // Stem halves the side, each width change halves it again: it must stay >= 1.
         let halvings = 1 + self.widths.windows(2).filter(|w| w[0] != w[1]).count();
         if self.patch_size >> halvings == 0 {
-            return bad(format!(
-                "patch_size {} too small for {halvings} halvings",
-                self.patch_size
+            return Some((
+                "patch_size",
+                format!(
+                    "is {}; it must be at least {} for the {halvings} halvings of these widths",
+                    self.patch_size,
+                    1usize << halvings
+                ),
             ));
         }
         if !(0.0..1.0).contains(&self.dropout) {
-            return bad(format!("dropout must be in [0, 1), got {}", self.dropout));
-        }
-        if self.n_clinical > 0 && self.fusion == Fusion::Paper && self.clinical_units == 0 {
-            return bad("clinical_units must be positive for the Combined model".into());
-        }
-        if self.n_clinical > 1 && self.fusion == Fusion::Offset {
-            return bad(format!(
-                "offset fusion takes one clinical input (the CF linear predictor), got {}",
-                self.n_clinical
+            return Some((
+                "dropout",
+                format!("is {}; it must lie in [0, 1)", self.dropout),
             ));
         }
-        Ok(())
+        if self.n_clinical > 0 && self.fusion == Fusion::Paper && self.clinical_units == 0 {
+            return Some((
+                "clinical_units",
+                "is 0; the Combined model with paper fusion needs at least 1".into(),
+            ));
+        }
+        if self.n_clinical > 1 && self.fusion == Fusion::Offset {
+            return Some((
+                "n_clinical",
+                format!(
+                    "is {}; offset fusion takes one clinical input (the CF linear predictor)",
+                    self.n_clinical
+                ),
+            ));
+        }
+        None
     }
 
     /// A short human description of how `self` differs from `other` (empty when equal).

@@ -14,8 +14,8 @@ use crate::error::Result;
 use crate::objective::{cross_entropy, weight_penalty};
 use crate::train::adam;
 
-/// Measured speed.
-#[derive(Debug, Clone, Copy, serde::Serialize)]
+/// Measured speed: the median over rounds, and each round.
+#[derive(Debug, Clone, serde::Serialize)]
 pub struct Throughput {
     /// Training patches per second (forward + backward + Adam step, batch `batch_size`).
     pub train_patches_per_s: f64,
@@ -24,18 +24,39 @@ pub struct Throughput {
     pub infer_patches_per_s: f64,
     /// Inference patches per second of the unfolded network (batch norm as its own op).
     pub infer_unfused_patches_per_s: f64,
+    /// Every round, in order (the fields above are their medians).
+    pub rounds: Vec<Round>,
 }
 
-/// Times `train_steps` training steps and `infer_steps` inference batches of `batch_size`
-/// random patches on `device`, after one untimed warm-up step of each (which also lets a GPU
-/// backend compile its kernels). Every timed step ends by reading a value back, so queued
-/// device work is inside the measurement.
+/// One round of timed steps.
+#[derive(Debug, Clone, Copy, serde::Serialize)]
+pub struct Round {
+    pub train_patches_per_s: f64,
+    pub infer_patches_per_s: f64,
+    pub infer_unfused_patches_per_s: f64,
+}
+
+/// Median of `v` (mean of the middle two for an even count); NaN when empty.
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    match v.len() {
+        0 => f64::NAN,
+        n if n % 2 == 1 => v[n / 2],
+        n => 0.5 * (v[n / 2 - 1] + v[n / 2]),
+    }
+}
+
+/// Times `rounds` rounds of `train_steps` training steps and `infer_steps` inference batches
+/// of `batch_size` random patches on `device`, after one untimed warm-up step of each (which
+/// also lets a GPU backend compile its kernels), and reports the median round. Every timed
+/// step ends by reading a value back, so queued device work is inside the measurement.
 pub fn measure(
     net: &NetConfig,
     device: &Device,
     batch_size: usize,
     train_steps: usize,
     infer_steps: usize,
+    rounds: usize,
 ) -> Result<Throughput> {
     let ad = device.clone().autodiff();
     let mut model = net.init_seeded(&ad, 1)?;
@@ -69,33 +90,45 @@ pub fn measure(
         let _ = loss.into_scalar::<f32>();
         model
     };
-    model = step(model);
-    let t = Instant::now();
-    for _ in 0..train_steps {
-        model = step(model);
-    }
-    let train_s = t.elapsed().as_secs_f64();
-
-    let infer_model = model.valid();
-    let fused = crate::fused::FusedNet::from_net(&infer_model);
-    let time_infer = |f: &dyn Fn(Tensor<4>, Option<Tensor<2>>) -> Tensor<1>| {
+    let time_infer = |model: &crate::net::Net, fused: bool| {
+        let model = model.valid();
+        let folded = crate::fused::FusedNet::from_net(&model);
         let run = || {
             let (x, c) = batch(device);
-            let _ = f(x, c).into_data();
+            let p = if fused {
+                folded.probabilities(x, c)
+            } else {
+                model.probabilities(x, c)
+            };
+            let _ = p.into_data();
         };
         run();
         let t = Instant::now();
         for _ in 0..infer_steps {
             run();
         }
-        t.elapsed().as_secs_f64()
+        (infer_steps * batch_size) as f64 / t.elapsed().as_secs_f64()
     };
-    let infer_s = time_infer(&|x, c| fused.probabilities(x, c));
-    let unfused_s = time_infer(&|x, c| infer_model.probabilities(x, c));
+    model = step(model);
+    let mut all = Vec::with_capacity(rounds.max(1));
+    for _ in 0..rounds.max(1) {
+        let t = Instant::now();
+        for _ in 0..train_steps {
+            model = step(model);
+        }
+        let train = (train_steps * batch_size) as f64 / t.elapsed().as_secs_f64();
+        all.push(Round {
+            train_patches_per_s: train,
+            infer_patches_per_s: time_infer(&model, true),
+            infer_unfused_patches_per_s: time_infer(&model, false),
+        });
+    }
+    let med = |f: fn(&Round) -> f64| median(all.iter().map(f).collect());
     Ok(Throughput {
-        train_patches_per_s: (train_steps * batch_size) as f64 / train_s,
-        infer_patches_per_s: (infer_steps * batch_size) as f64 / infer_s,
-        infer_unfused_patches_per_s: (infer_steps * batch_size) as f64 / unfused_s,
+        train_patches_per_s: med(|r| r.train_patches_per_s),
+        infer_patches_per_s: med(|r| r.infer_patches_per_s),
+        infer_unfused_patches_per_s: med(|r| r.infer_unfused_patches_per_s),
+        rounds: all,
     })
 }
 

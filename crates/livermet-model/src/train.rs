@@ -273,13 +273,32 @@ fn dropout_mask(rows: usize, cols: usize, p: f64, rng: &mut ChaCha8Rng) -> Tenso
 }
 
 fn check_train_config(c: &TrainConfig) -> crate::error::Result<()> {
-    let bad = |m: &str| Err(ModelError::InvalidSetting(m.to_string()));
-    if c.epochs == 0 || c.batch_size == 0 || c.copies_per_slice == 0 {
-        return bad("epochs, batch_size and copies_per_slice must be positive");
+    match c.problem() {
+        Some((field, why)) => Err(ModelError::InvalidSetting(format!("{field} {why}"))),
+        None => Ok(()),
     }
-    // Written so that a NaN lr0 fails too.
-    if c.lr0.partial_cmp(&0.0) != Some(std::cmp::Ordering::Greater) || c.l1 < 0.0 || c.l2 < 0.0 {
-        return bad("lr0 must be positive and l1, l2 non-negative");
+}
+
+impl TrainConfig {
+    /// The first setting that cannot train a network: the field's name and what is wrong with
+    /// it (written so that NaN fails every check).
+    pub fn problem(&self) -> Option<(&'static str, String)> {
+        let count = |name: &'static str, v: usize| {
+            (v == 0).then(|| (name, format!("is {v}; it must be at least 1")))
+        };
+        let in_range = |name: &'static str, v: f64, lo: f64, lo_open: bool, hi: f64| {
+            let above = if lo_open { v > lo } else { v >= lo };
+            (!(above && v <= hi)).then(|| {
+                let open = if lo_open { "(" } else { "[" };
+                (name, format!("is {v}; it must lie in {open}{lo}, {hi}]"))
+            })
+        };
+        count("epochs", self.epochs)
+            .or_else(|| count("batch_size", self.batch_size))
+            .or_else(|| count("copies_per_slice", self.copies_per_slice))
+            // Adam's step is lr0-sized: above 1 every weight jumps by more than its scale.
+            .or_else(|| in_range("lr0", self.lr0, 0.0, true, 1.0))
+            .or_else(|| in_range("l1", self.l1, 0.0, false, 1.0))
+            .or_else(|| in_range("l2", self.l2, 0.0, false, 1.0))
     }
-    Ok(())
 }

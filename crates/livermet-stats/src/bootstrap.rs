@@ -1,4 +1,5 @@
-//! Stratified bootstrap CI of the AUC (as pROC's `ci.auc(method = "bootstrap")`, stratified):
+//! Bootstrap resamples ([`Resamples`]: simple, stratified by outcome, or given) and the
+//! stratified bootstrap CI of the AUC (as pROC's `ci.auc(method = "bootstrap")`, stratified):
 //! each resample draws m positives from the positives and n negatives from the negatives with
 //! replacement, so every resample keeps the cohort's class sizes; the CI is the percentile
 //! interval of the resampled AUCs (quantiles by linear interpolation, R's type 7).
@@ -16,6 +17,108 @@ use crate::roc::check_inputs;
 
 /// Default number of bootstrap resamples (pROC's default).
 pub const DEFAULT_RESAMPLES: usize = 2000;
+
+/// How the bootstrap resamples are drawn. Resample `b` of a seeded scheme comes from its own
+/// ChaCha8 stream (seed, stream b), so it does not depend on threads or on the other resamples.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Resamples {
+    /// `count` resamples of all n subjects drawn with replacement (Efron's bootstrap; rms's
+    /// `validate`).
+    Simple { count: usize, seed: u64 },
+    /// `count` resamples that draw the events from the events and the non-events from the
+    /// non-events, with replacement (events first): every resample keeps the class sizes
+    /// (pROC's `stratified = TRUE`).
+    Stratified { count: usize, seed: u64 },
+    /// Resamples given as 0-based subject indices, e.g. another program's, so that both compute
+    /// on the very same draws.
+    Given(Vec<Vec<usize>>),
+}
+
+/// The scheme of [`Resamples`], as recorded in results.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ResampleScheme {
+    Simple,
+    Stratified,
+    Given,
+}
+
+impl Resamples {
+    /// Number of resamples.
+    pub fn count(&self) -> usize {
+        match self {
+            Self::Simple { count, .. } | Self::Stratified { count, .. } => *count,
+            Self::Given(r) => r.len(),
+        }
+    }
+
+    /// The seed of a drawn scheme.
+    pub fn seed(&self) -> Option<u64> {
+        match self {
+            Self::Simple { seed, .. } | Self::Stratified { seed, .. } => Some(*seed),
+            Self::Given(_) => None,
+        }
+    }
+
+    /// Which scheme.
+    pub fn scheme(&self) -> ResampleScheme {
+        match self {
+            Self::Simple { .. } => ResampleScheme::Simple,
+            Self::Stratified { .. } => ResampleScheme::Stratified,
+            Self::Given(_) => ResampleScheme::Given,
+        }
+    }
+
+    /// At least 2 resamples; given ones index subjects `0..n`.
+    pub(crate) fn check(&self, n: usize) -> Result<(), StatsError> {
+        if self.count() < 2 {
+            return Err(StatsError::InvalidValue(format!(
+                "the bootstrap needs at least 2 resamples (got {})",
+                self.count()
+            )));
+        }
+        if let Self::Given(r) = self
+            && let Some((b, &i)) = r
+                .iter()
+                .enumerate()
+                .find_map(|(b, s)| s.iter().find(|&&i| i >= n).map(|i| (b, i)))
+        {
+            return Err(StatsError::InvalidValue(format!(
+                "resample {b} holds subject index {i}, but there are only {n} subjects"
+            )));
+        }
+        Ok(())
+    }
+
+    /// Resample `b` (0-based subject indices) of the subjects with these outcomes.
+    pub(crate) fn draw(&self, b: usize, outcomes: &[bool]) -> Vec<usize> {
+        let stream = |seed: u64| {
+            let mut rng = ChaCha8Rng::seed_from_u64(seed);
+            rng.set_stream(b as u64);
+            rng
+        };
+        match self {
+            Self::Simple { seed, .. } => {
+                let mut rng = stream(*seed);
+                let n = outcomes.len();
+                (0..n).map(|_| rng.random_range(0..n)).collect()
+            }
+            Self::Stratified { seed, .. } => {
+                let mut rng = stream(*seed);
+                let mut out = Vec::with_capacity(outcomes.len());
+                for class in [true, false] {
+                    let members: Vec<usize> = (0..outcomes.len())
+                        .filter(|&i| outcomes[i] == class)
+                        .collect();
+                    let k = members.len();
+                    out.extend((0..k).map(|_| members[rng.random_range(0..k)]));
+                }
+                out
+            }
+            Self::Given(r) => r[b].clone(),
+        }
+    }
+}
 
 /// A percentile bootstrap CI of one AUC.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -78,7 +181,7 @@ impl SortedScore {
 }
 
 /// Linear-interpolation quantile (R type 7, numpy's default) of sorted values.
-fn quantile_sorted(sorted: &[f64], q: f64) -> f64 {
+pub(crate) fn quantile_sorted(sorted: &[f64], q: f64) -> f64 {
     let h = (sorted.len() - 1) as f64 * q;
     let lo = h.floor() as usize;
     let hi = (lo + 1).min(sorted.len() - 1);
@@ -108,8 +211,10 @@ pub fn bootstrap_auc_ci(
     for s in scores {
         (m, n) = check_inputs(s, outcomes)?;
     }
-    let positives: Vec<usize> = (0..outcomes.len()).filter(|&i| outcomes[i]).collect();
-    let negatives: Vec<usize> = (0..outcomes.len()).filter(|&i| !outcomes[i]).collect();
+    let draws = Resamples::Stratified {
+        count: resamples,
+        seed,
+    };
     let sorted: Vec<SortedScore> = scores.iter().map(|s| SortedScore::new(s)).collect();
 
     // aucs[b][k]: AUC of score k in resample b; collected in b order, whatever the threads did.
@@ -119,13 +224,8 @@ pub fn bootstrap_auc_ci(
             || vec![0u32; outcomes.len()],
             |weights, b| {
                 weights.iter_mut().for_each(|w| *w = 0);
-                let mut rng = ChaCha8Rng::seed_from_u64(seed);
-                rng.set_stream(b as u64);
-                for _ in 0..m {
-                    weights[positives[rng.random_range(0..m)]] += 1;
-                }
-                for _ in 0..n {
-                    weights[negatives[rng.random_range(0..n)]] += 1;
+                for i in draws.draw(b, outcomes) {
+                    weights[i] += 1;
                 }
                 sorted
                     .iter()

@@ -27,15 +27,18 @@ pub struct Estimate {
     pub ci_high: f64,
 }
 
-fn estimate(name: &str, b: f64, se: f64) -> Estimate {
-    let c = wald_coefficient(name, b, se);
-    Estimate {
-        estimate: c.coef,
-        se: c.se,
-        z: c.z,
-        p: c.p,
-        ci_low: c.ci_low,
-        ci_high: c.ci_high,
+impl Estimate {
+    /// `b` with standard error `se`: `z = b / se`, `p = 2 (1 - Phi(|z|))`, `b -/+ 1.959964 se`.
+    pub fn wald(b: f64, se: f64) -> Self {
+        let c = wald_coefficient("", b, se);
+        Estimate {
+            estimate: c.coef,
+            se: c.se,
+            z: c.z,
+            p: c.p,
+            ci_low: c.ci_low,
+            ci_high: c.ci_high,
+        }
     }
 }
 
@@ -89,11 +92,7 @@ pub fn calibration_in_the_large(
             fit.iterations
         )));
     }
-    Ok(estimate(
-        "calibration_in_the_large",
-        fit.beta[0],
-        fit.cov[0].sqrt(),
-    ))
+    Ok(Estimate::wald(fit.beta[0], fit.cov[0].sqrt()))
 }
 
 /// The calibration slope `b` (and its intercept `a`) of `logit P(y = 1) = a + b logit(p)`:
@@ -120,8 +119,8 @@ pub fn calibration_slope(
     let fit = fit_logistic(&design, y, opts)?;
     let (a, b) = (&fit.coefficients[0], &fit.coefficients[1]);
     Ok(CalibrationSlope {
-        slope: estimate("slope", b.coef, b.se),
-        intercept: estimate("intercept", a.coef, a.se),
+        slope: Estimate::wald(b.coef, b.se),
+        intercept: Estimate::wald(a.coef, a.se),
     })
 }
 

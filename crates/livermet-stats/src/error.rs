@@ -33,4 +33,7 @@ pub enum StatsError {
     /// A singular design (collinear predictors).
     #[error("singular design: {0}")]
     Singular(String),
+    /// An exact computation too large to run (e.g. an exact test over too many tables).
+    #[error("too large: {0}")]
+    TooLarge(String),
 }

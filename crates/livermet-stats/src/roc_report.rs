@@ -162,7 +162,9 @@ impl RocReport {
                 note.push("CI clipped to [0, 1]".to_string());
             }
             if e.zero_variance {
-                note.push("SE is 0".to_string());
+                note.push(
+                    "SE is 0: perfect separation, the CI understates the uncertainty".to_string(),
+                );
             }
             if let Some(b) = &s.bootstrap {
                 note.push(format!("bootstrap {:.3} - {:.3}", b.ci_low, b.ci_high));

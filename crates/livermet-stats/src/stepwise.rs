@@ -1,6 +1,11 @@
-//! Backward stepwise elimination by likelihood ratio (SPSS `METHOD=BSTEP(LR)`) and the paper's
-//! two-stage selection of the clinical-factor (CF) model: a univariable screen at p < 0.1, then
-//! backward stepwise on the survivors with removal at p > 0.10.
+//! Backward stepwise elimination by likelihood ratio (SPSS `METHOD=BSTEP(LR)`), the paper's
+//! two-stage selection of the clinical-factor (CF) model (a univariable screen at p < 0.1, then
+//! backward stepwise on the survivors with removal at p > 0.10), and rms's fast approximate
+//! backward elimination on Wald statistics ([`fast_backward`]).
+
+mod fast_backward;
+
+pub use fast_backward::{FastBackward, FastBackwardStep, FastElimination, StopRule, fast_backward};
 
 use serde::Serialize;
 
@@ -355,4 +360,46 @@ impl LogisticAnalysis {
         }
         out
     }
+}
+
+/// A candidate left out before the screen: it has no univariable model on these subjects.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ExcludedCandidate {
+    /// The candidate.
+    pub name: String,
+    /// Why its univariable model does not exist (constant, separation, ...).
+    pub reason: String,
+}
+
+/// The CF selection of [`cf_model_with_exclusions`].
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CfFitted {
+    /// Candidates left out before the screen, in their original order.
+    pub excluded: Vec<ExcludedCandidate>,
+    /// The selection on the other candidates.
+    pub model: CfModel,
+}
+
+/// The CF procedure as the study applies it to a set of training patients: a candidate whose
+/// univariable model cannot be fitted on these subjects (a constant value, or complete
+/// separation: small folds and bootstrap resamples can make either) is excluded and recorded;
+/// [`cf_model_selection`] runs on the others.
+pub fn cf_model_with_exclusions(
+    design: &Design,
+    y: &[bool],
+    selection: &CfSelection,
+) -> Result<CfFitted, StatsError> {
+    let mut kept = Vec::new();
+    let mut excluded = Vec::new();
+    for (t, term) in design.terms().iter().enumerate() {
+        match univariable_fits(&design.select_terms(&[t]), y, &selection.fit) {
+            Ok(_) => kept.push(t),
+            Err(e) => excluded.push(ExcludedCandidate {
+                name: term.name.clone(),
+                reason: e.to_string(),
+            }),
+        }
+    }
+    let model = cf_model_selection(&design.select_terms(&kept), y, selection)?;
+    Ok(CfFitted { excluded, model })
 }

@@ -10,10 +10,10 @@
 //! - Kind: the caller may force it; otherwise a variable is categorical when any value is not a
 //!   number or when it has at most [`MAX_AUTO_LEVELS`] distinct values, continuous otherwise.
 //! - Categorical: n (%) with the percentage of the group's non-missing values. Pearson
-//!   chi-square without continuity correction (SPSS's "Pearson Chi-Square" row); Fisher's exact
-//!   test when the table is 2x2 and an expected count is below 5. A larger table with an
-//!   expected count below 5 keeps the chi-square test, flagged by `small_expected` and a note
-//!   (Fisher's exact for r x c is not implemented).
+//!   chi-square without continuity correction (SPSS's "Pearson Chi-Square" row). When an
+//!   expected count is below 5: Fisher's exact test for a 2x2 table, the Fisher-Freeman-Halton
+//!   exact test for a larger one (SPSS's "Exact" option; R's `fisher.test`). A table too large to
+//!   enumerate keeps the chi-square test, flagged by `small_expected` and a note.
 //! - Continuous: Shapiro-Wilk in each group; when both give p >= 0.05 the row shows mean ± SD
 //!   and uses Student's t-test, otherwise median (IQR) and the Mann-Whitney U test. A group that
 //!   Shapiro-Wilk cannot assess (fewer than 3 values, all values identical, more than 5000)
@@ -60,6 +60,8 @@ pub enum TestName {
     PearsonChiSquare,
     #[serde(rename = "Fisher's exact")]
     FisherExact,
+    #[serde(rename = "Fisher-Freeman-Halton exact")]
+    FisherFreemanHalton,
     #[serde(rename = "Pearson chi-square (Yates)")]
     PearsonChiSquareYates,
     #[serde(rename = "Student's t")]
@@ -75,6 +77,7 @@ impl std::fmt::Display for TestName {
         f.write_str(match self {
             Self::PearsonChiSquare => "Pearson chi-square",
             Self::FisherExact => "Fisher's exact",
+            Self::FisherFreemanHalton => "Fisher-Freeman-Halton exact",
             Self::PearsonChiSquareYates => "Pearson chi-square (Yates)",
             Self::StudentT => "Student's t",
             Self::WelchT => "Welch's t",
@@ -117,11 +120,13 @@ pub struct Table1Row {
     pub normality: Vec<Option<ShapiroWilk>>,
     /// The test used; `None` when no test is possible (the notes say why).
     pub test: Option<TestName>,
-    /// Chi-square, t, U of the first group, or Fisher's sample odds ratio (`None` if infinite).
+    /// Chi-square, t, U of the first group, or Fisher's sample odds ratio (`None` if infinite;
+    /// always `None` for the Fisher-Freeman-Halton test, which has no statistic).
     pub statistic: Option<f64>,
     pub df: Option<f64>,
     pub p: Option<f64>,
-    /// Chi-square kept although an expected count is below 5 (table larger than 2x2).
+    /// Chi-square kept although an expected count is below 5 (a table larger than 2x2 too large
+    /// for the exact test).
     pub small_expected: bool,
     pub notes: Vec<String>,
 }

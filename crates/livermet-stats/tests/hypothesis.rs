@@ -2,6 +2,10 @@
 //! (`fixtures/stats/table1/reference.json`, made by `make_reference.py` there), plus the paper's
 //! Table 1 counts and hand-checkable cases.
 
+mod common;
+
+use common::count_table;
+
 use livermet_stats::describe::{Continuous, quantile_sorted};
 use livermet_stats::hypothesis::{
     MannWhitneyMethod, chi_square_independence, fisher_exact, mann_whitney_u, shapiro_wilk,
@@ -26,20 +30,6 @@ fn f64s(v: &Value) -> Vec<f64> {
         .collect()
 }
 
-fn table(v: &Value) -> Vec<Vec<u64>> {
-    v.as_array()
-        .unwrap()
-        .iter()
-        .map(|r| {
-            r.as_array()
-                .unwrap()
-                .iter()
-                .map(|x| x.as_u64().unwrap())
-                .collect()
-        })
-        .collect()
-}
-
 /// Statistics agree to 1e-6 (absolute, or relative for large values).
 fn assert_stat(what: &str, got: f64, want: f64) {
     let tol = 1e-6 * want.abs().max(1.0);
@@ -59,8 +49,8 @@ fn chi_square_matches_scipy_with_and_without_yates() {
     assert!(cases.len() >= 20);
     for c in cases {
         let name = format!("{} yates={}", c["name"], c["yates"]);
-        let res =
-            chi_square_independence(&table(&c["table"]), c["yates"].as_bool().unwrap()).unwrap();
+        let res = chi_square_independence(&count_table(&c["table"]), c["yates"].as_bool().unwrap())
+            .unwrap();
         assert_stat(&name, res.statistic, c["statistic"].as_f64().unwrap());
         assert_eq!(res.df as u64, c["df"].as_u64().unwrap(), "{name}");
         assert_p(&name, res.p_value, c["p"].as_f64().unwrap());
@@ -73,7 +63,7 @@ fn fisher_exact_matches_scipy() {
     let r = reference();
     for c in r["fisher"].as_array().unwrap() {
         let name = c["name"].to_string();
-        let t = table(&c["table"]);
+        let t = count_table(&c["table"]);
         let res = fisher_exact([[t[0][0], t[0][1]], [t[1][0], t[1][1]]]).unwrap();
         assert_p(&name, res.p_value, c["p"].as_f64().unwrap());
         match (res.odds_ratio, c["odds_ratio"].as_f64()) {

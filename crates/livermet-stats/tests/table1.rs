@@ -108,8 +108,8 @@ fn cohort_table1_matches_scipy_row_by_row() {
     }
     assert_eq!(
         tests_seen.len(),
-        4,
-        "all four tests exercised: {tests_seen:?}"
+        5,
+        "all five tests exercised: {tests_seen:?}"
     );
 }
 
@@ -336,7 +336,7 @@ fn kind_rule_and_forcing() {
 }
 
 #[test]
-fn small_expected_counts_choose_fisher_for_2x2_and_flag_larger_tables() {
+fn small_expected_counts_choose_the_exact_tests() {
     let g = groups(&["0", "0", "0", "0", "0", "1", "1", "1", "1", "1"]);
     let two = var(
         "sex",
@@ -352,9 +352,52 @@ fn small_expected_counts_choose_fisher_for_2x2_and_flag_larger_tables() {
     assert_eq!(t.rows[0].test, Some(TestName::FisherExact));
     // [[1,4],[4,1]] levels F, M: two-sided p = (1 + 25 + 25 + 1) / 252 (pmf C(5,x)^2 / 252).
     assert!((t.rows[0].p.unwrap() - 52.0 / 252.0).abs() < 1e-12);
-    assert_eq!(t.rows[1].test, Some(TestName::PearsonChiSquare));
-    assert!(t.rows[1].small_expected);
-    assert!(t.rows[1].notes.iter().any(|n| n.contains("3x2")));
+    // [[2,1],[2,1],[1,3]] (T2, T3, T4 by group): R's fisher.test gives 0.571428571428569
+    // (fixtures/stats/table1/fisher_rxc.json, `t_table1_unit`), i.e. 4/7.
+    let stage = &t.rows[1];
+    assert_eq!(stage.test, Some(TestName::FisherFreemanHalton));
+    assert!(
+        (stage.p.unwrap() - 0.571428571428569).abs() < 1e-9,
+        "{:?}",
+        stage.p
+    );
+    assert_eq!(
+        (stage.statistic, stage.df, stage.small_expected),
+        (None, None, false)
+    );
+    assert!(
+        stage
+            .notes
+            .iter()
+            .any(|n| n.contains("3x2") && n.contains("Fisher-Freeman-Halton")),
+        "{:?}",
+        stage.notes
+    );
+}
+
+#[test]
+fn a_table_too_large_to_enumerate_keeps_the_chi_square_test_and_says_so() {
+    // 12 levels over 240 subjects, one rare level: an expected count below 5, and more tables
+    // with these margins than the exact test enumerates.
+    let mut groups_cells = Vec::new();
+    let mut levels = Vec::new();
+    for i in 0..240 {
+        groups_cells.push(if i % 2 == 0 { "0" } else { "1" });
+        levels.push(format!("L{:02}", if i < 4 { 11 } else { i % 11 }));
+    }
+    let g = groups(&groups_cells);
+    let refs: Vec<&str> = levels.iter().map(String::as_str).collect();
+    let t = table1("slm", &g, &[var("level", &refs, None)]).unwrap();
+    let row = &t.rows[0];
+    assert_eq!(row.test, Some(TestName::PearsonChiSquare));
+    assert!(row.small_expected);
+    assert!(
+        row.notes
+            .iter()
+            .any(|n| n.contains("no exact test") && n.contains("too large")),
+        "{:?}",
+        row.notes
+    );
 }
 
 #[test]

@@ -1,4 +1,4 @@
-//! The model bundle (`OUT/model/`, docs/DESIGN.md "Files") and `predict` for one new patient.
+//! The model bundle (`OUT/model/`, docs/DESIGN.md "Files") and `predict` for new patients.
 //!
 //! The bundle holds what scoring a new patient needs and nothing about the training patients
 //! beyond summary numbers: `card.json` (format, version, training cohort size and prevalence,
@@ -211,8 +211,7 @@ pub struct Bundle {
     pub prepare: PrepareSettings,
     /// The CF model of the Combined network's offset (offset fusion only).
     pub offset_cf: Option<CfFit>,
-    /// The Combined network's image baseline (absent in bundles of livermet before 0.1's
-    /// `--explain`).
+    /// The Combined network's image baseline (absent in bundles written before `--explain`).
     pub image_baseline: Option<Vec<f64>>,
     /// The cross-validated curves (absent likewise).
     pub curves: Option<ValidationCurves>,
@@ -284,6 +283,9 @@ pub struct Prediction {
     pub predictions: Vec<ModelPrediction>,
     /// Where the patient's prepared data (registered channels, ROI, transforms) was written.
     pub prepared: PathBuf,
+    /// What the readers repaired and what looks suspect (a tumour at the image border), one
+    /// line each: the prediction stands, but the user should look.
+    pub warnings: Vec<String>,
 }
 
 /// Reads the one-row cohort CSV `row_csv`, checks it (clinical values and images; no label
@@ -295,18 +297,44 @@ pub fn predict_patient(
     work: &Path,
     device: &Device,
 ) -> Result<Prediction, StudyError> {
-    let patient = read_and_prepare(bundle, row_csv, work)?;
-    score_patient(bundle, &patient, work, device)
+    Ok(predict_one(bundle, row_csv, work, device)?.1)
 }
 
-/// The one patient of `row_csv`, checked and prepared into `work` with the bundle's settings.
-pub fn read_and_prepare(
+/// [`predict_patient`], with the patient as read from `row_csv` (what `--explain` needs).
+pub fn predict_one(
     bundle: &Bundle,
     row_csv: &Path,
     work: &Path,
-) -> Result<Patient, StudyError> {
+    device: &Device,
+) -> Result<(Patient, Prediction), StudyError> {
+    let mut one = predict_rows(bundle, row_csv, work, device, true)?;
+    Ok(one.remove(0))
+}
+
+/// [`predict_patient`] for every row of the cohort CSV `cohort_csv`, in its order: the
+/// patients are prepared together, each network is loaded once and scores all of them in
+/// batches that run across patients.
+pub fn predict_cohort(
+    bundle: &Bundle,
+    cohort_csv: &Path,
+    work: &Path,
+    device: &Device,
+) -> Result<Vec<Prediction>, StudyError> {
+    Ok(predict_rows(bundle, cohort_csv, work, device, false)?
+        .into_iter()
+        .map(|(_, p)| p)
+        .collect())
+}
+
+fn predict_rows(
+    bundle: &Bundle,
+    csv: &Path,
+    work: &Path,
+    device: &Device,
+    exactly_one: bool,
+) -> Result<Vec<(Patient, Prediction)>, StudyError> {
     let report = validate_cohort(
-        row_csv,
+        csv,
         &ValidateOptions {
             check_images: true,
             require_label: false,
@@ -315,7 +343,7 @@ pub fn read_and_prepare(
     if let Some(first) = report.problems.first() {
         return Err(StudyError::Mismatch(format!(
             "{}: {first}{}",
-            row_csv.display(),
+            csv.display(),
             if report.problems.len() > 1 {
                 format!(
                     " (and {} more problem(s); `livermet validate` lists them)",
@@ -326,83 +354,119 @@ pub fn read_and_prepare(
             }
         )));
     }
-    let patient: Patient = match report.patients.as_slice() {
-        [p] => p.clone(),
-        ps => {
-            return Err(StudyError::Mismatch(format!(
-                "{} holds {} patient rows; predict takes a CSV with exactly one",
-                row_csv.display(),
-                ps.len()
-            )));
-        }
-    };
-    let prep = prepare_cohort(
-        std::slice::from_ref(&patient),
-        work,
-        &bundle.prepare,
-        &|| {},
-    )?;
+    let patients: Vec<Patient> = report.patients;
+    if (exactly_one && patients.len() != 1) || patients.is_empty() {
+        return Err(StudyError::Mismatch(format!(
+            "{} holds {} patient rows; {}",
+            csv.display(),
+            patients.len(),
+            if exactly_one {
+                "predict --patient takes a CSV with exactly one (--cohort takes many)"
+            } else {
+                "predict --cohort needs at least one"
+            }
+        )));
+    }
+    let prep = prepare_cohort(&patients, work, &bundle.prepare, &|| {})?;
     if let Some((id, why)) = prep.failed.first() {
         return Err(StudyError::Mismatch(format!(
             "patient {id} could not be prepared: {why}"
         )));
     }
-    Ok(patient)
+    // One score per patient for each model, in the bundle's model order.
+    let mut scores = Vec::new();
+    for &model in &bundle.card.models {
+        let s = if model.is_network() {
+            network_scores(bundle, model, &patients, work, device)?
+        } else {
+            let cf = bundle.cf.as_ref().ok_or_else(|| StudyError::Bundle {
+                path: bundle.dir.clone(),
+                reason: "cf.json is missing".into(),
+            })?;
+            let refs: Vec<&Patient> = patients.iter().collect();
+            cf.predict(&FeatureTable::clinical(&refs))
+        };
+        // validate refuses non-finite voxels and values; a NaN here would still read as "low
+        // risk" (NaN >= threshold is false), so it is an error, never a prediction.
+        if let Some((p, v)) = patients.iter().zip(&s).find(|(_, v)| !v.is_finite()) {
+            return Err(StudyError::Mismatch(format!(
+                "patient {}: the {model} model gave a probability of {v}; check the patient's images and values with `livermet validate`",
+                p.id
+            )));
+        }
+        scores.push(s);
+    }
+    patients
+        .iter()
+        .enumerate()
+        .map(|(i, patient)| {
+            let warnings = report
+                .warnings
+                .iter()
+                .filter(|w| w.patient == patient.id)
+                .map(|w| w.to_string())
+                .chain(
+                    prep.warnings
+                        .iter()
+                        .filter(|(id, _)| *id == patient.id)
+                        .map(|(_, w)| w.clone()),
+                )
+                .collect();
+            let prediction = Prediction {
+                patient_id: patient.id.clone(),
+                predictions: bundle
+                    .card
+                    .models
+                    .iter()
+                    .zip(&scores)
+                    .map(|(&model, s)| {
+                        let probability = s[i];
+                        let threshold = bundle.card.thresholds.get(&model).copied().unwrap_or(0.5);
+                        ModelPrediction {
+                            model,
+                            probability,
+                            threshold,
+                            risk_group: if probability >= threshold {
+                                "high"
+                            } else {
+                                "low"
+                            }
+                            .into(),
+                        }
+                    })
+                    .collect(),
+                prepared: crate::prepared_dir(work, &patient.id)?,
+                warnings,
+            };
+            Ok((patient.clone(), prediction))
+        })
+        .collect()
 }
 
-/// Scores the prepared `patient` (in `work`) with every model of the bundle.
-pub fn score_patient(
+/// The network `model`'s score of every patient, loading it once.
+fn network_scores(
     bundle: &Bundle,
-    patient: &Patient,
+    model: ModelName,
+    patients: &[Patient],
     work: &Path,
     device: &Device,
-) -> Result<Prediction, StudyError> {
-    let mut predictions = Vec::new();
-    for &model in &bundle.card.models {
-        let probability = match model.is_network() {
-            false => {
-                let cf = bundle.cf.as_ref().ok_or_else(|| StudyError::Bundle {
-                    path: bundle.dir.clone(),
-                    reason: "cf.json is missing".into(),
-                })?;
-                cf.predict(&FeatureTable::clinical(&[patient]))[0]
-            }
-            true => {
-                let (net, cfg, src) = network_and_patches(bundle, model, patient, work, device)?;
-                patient_scores(&net, &cfg, &src, 32)?[0]
-            }
-        };
-        let threshold = bundle.card.thresholds.get(&model).copied().unwrap_or(0.5);
-        predictions.push(ModelPrediction {
-            model,
-            probability,
-            threshold,
-            risk_group: if probability >= threshold {
-                "high"
-            } else {
-                "low"
-            }
-            .into(),
-        });
-    }
-    Ok(Prediction {
-        patient_id: patient.id.clone(),
-        predictions,
-        prepared: crate::prepared_dir(work, &patient.id)?,
-    })
+) -> Result<Vec<f64>, StudyError> {
+    let (net, cfg, src) = network_and_patches(bundle, model, patients, work, device)?;
+    Ok(patient_scores(&net, &cfg, &src, SCORING_BATCH)?)
 }
 
-/// The bundle's network `model` and the patient's tumour slices with its clinical input.
+/// The bundle's network `model` and the tumour slices of `patients` (prepared in `work`) with
+/// the network's clinical input.
 pub fn network_and_patches(
     bundle: &Bundle,
     model: ModelName,
-    patient: &Patient,
+    patients: &[Patient],
     work: &Path,
     device: &Device,
 ) -> Result<(Net, NetConfig, PreparedPatches), StudyError> {
     let (net, cfg) = load_model(&bundle.dir.join(model.slug()), device)?;
     let input = clinical_input(bundle, model, cfg.fusion)?;
-    let rows = rows_for(std::iter::once(patient), input);
+    let rows = rows_for(patients.iter(), input);
     let src = PreparedPatches::load(
         work,
         &rows,
@@ -436,3 +500,6 @@ pub fn clinical_input(
         _ => ClinicalInput::None,
     })
 }
+
+/// Patches per inference batch when scoring a bundle's patients.
+const SCORING_BATCH: usize = 32;

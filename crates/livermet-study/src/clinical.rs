@@ -1,11 +1,11 @@
 //! The clinical side of the protocol, fitted on training patients only: the standardisation of
 //! the clinical vector (the Combined network's input) and the CF logistic model (univariable
 //! screen at p < 0.1, then backward stepwise LR with removal at p > 0.10; Sun et al. 2025,
-//! "Statistical analysis"; [`livermet_stats::stepwise::cf_model_selection`]).
+//! "Statistical analysis"; [`livermet_stats::stepwise::cf_model_with_exclusions`]).
 
 use livermet_cohort::{CLINICAL_FEATURES, Patient};
-use livermet_stats::logistic::{Design, FitOptions, univariable_fits};
-use livermet_stats::stepwise::{CfModel, CfSelection, cf_model_selection};
+use livermet_stats::logistic::Design;
+use livermet_stats::stepwise::{CfFitted, CfSelection, cf_model_with_exclusions};
 use serde::{Deserialize, Serialize};
 
 use crate::StudyError;
@@ -162,22 +162,16 @@ impl CfFit {
 /// model on these patients (constant, or perfectly separating: small folds can make either) is
 /// excluded before the screen and recorded in [`CfFit::excluded`].
 pub fn fit_cf(train: &FeatureTable, y: &[bool]) -> Result<CfFit, StudyError> {
-    let mut excluded = Vec::new();
     let mut design = Design::new(y.len());
     for (j, name) in train.names.iter().enumerate() {
-        let col = train.column(j);
-        let mut alone = Design::new(y.len());
-        alone.add_numeric(name, &col)?;
-        match univariable_fits(&alone, y, &FitOptions::default()) {
-            Ok(_) => design.add_numeric(name, &col)?,
-            Err(e) => excluded.push((name.clone(), e.to_string())),
-        }
+        design.add_numeric(name, &train.column(j))?;
     }
-    let model: CfModel = cf_model_selection(&design, y, &CfSelection::default())?;
+    let CfFitted { excluded, model } =
+        cf_model_with_exclusions(&design, y, &CfSelection::default())?;
     let fit = &model.stepwise.fit;
     let coefficients = fit.coefficients.iter().map(|c| c.coef).collect();
     Ok(CfFit {
-        excluded,
+        excluded: excluded.into_iter().map(|e| (e.name, e.reason)).collect(),
         screened_in: model.screened_in.clone(),
         predictors: model.stepwise.final_predictors.clone(),
         coefficients,

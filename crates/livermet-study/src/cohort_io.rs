@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use livermet_cohort::{Patient, ValidateOptions, read_cohort};
+use livermet_cohort::{Patient, Problem, ValidateOptions, read_cohort};
 
 use crate::StudyError;
 use crate::settings::StudySettings;
@@ -41,16 +41,22 @@ pub fn check_same_columns(primary: &Path, external: &Path) -> Result<(), StudyEr
     })
 }
 
-/// The validated primary and external cohorts (external empty when the study has none). The
-/// caller checks the columns first ([`check_same_columns`]), before it reports any progress.
+/// The validated primary and external cohorts (external empty when the study has none), and
+/// the image readers' warnings of both. The caller checks the columns first
+/// ([`check_same_columns`]), before it reports any progress.
 pub fn read_cohorts(
     settings: &StudySettings,
     opts: ValidateOptions,
-) -> Result<(Vec<Patient>, Vec<Patient>), StudyError> {
-    let primary = read_cohort(&settings.primary, &opts)?.patients;
+) -> Result<(Vec<Patient>, Vec<Patient>, Vec<Problem>), StudyError> {
+    let primary = read_cohort(&settings.primary, &opts)?;
+    let mut warnings = primary.warnings;
     let external = match &settings.external {
-        Some(ext) => read_cohort(ext, &opts)?.patients,
+        Some(ext) => {
+            let c = read_cohort(ext, &opts)?;
+            warnings.extend(c.warnings);
+            c.patients
+        }
         None => Vec::new(),
     };
-    Ok((primary, external))
+    Ok((primary.patients, external, warnings))
 }

@@ -45,6 +45,9 @@ pub struct ModelEvaluation {
     pub calibration: Option<Calibration>,
     /// Why calibration is missing, if it is.
     pub calibration_note: Option<String>,
+    /// Why the AUC's CI is missing or says less than it seems, if it does (a constant score,
+    /// perfect separation).
+    pub auc_note: Option<String>,
 }
 
 /// A paired DeLong test of model `a` against model `b`.
@@ -98,10 +101,27 @@ pub fn evaluate_cohort(
             Ok(c) => (Some(c), None),
             Err(e) => (None, Some(e.to_string())),
         };
+        // DeLong's SE is 0 for a constant score and for perfect separation: the CI then has
+        // zero width. A constant score ranks no one, so it gets no CI at all.
+        let constant = s.iter().all(|v| *v == s[0]);
+        let mut estimate = roc.estimates[k].clone();
+        let auc_note = match (estimate.zero_variance, constant) {
+            (_, true) => Some(format!(
+                "every patient has the same {m} score: the model ranks no one, so the AUC of 0.5 has no CI"
+            )),
+            (true, false) => Some(format!(
+                "the {m} scores separate the classes perfectly: DeLong's SE is 0 and the zero-width CI understates the uncertainty"
+            )),
+            _ => None,
+        };
+        if constant {
+            (estimate.ci_low, estimate.ci_high) = (None, None);
+        }
         evaluated.insert(
             *m,
             ModelEvaluation {
-                estimate: roc.estimates[k].clone(),
+                estimate,
+                auc_note,
                 roc: roc_curve(s, y)?,
                 threshold_metrics: t,
                 calibration,

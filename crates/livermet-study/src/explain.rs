@@ -29,7 +29,7 @@ use livermet_model::{Device, Fusion, Net, NetConfig};
 use serde::Serialize;
 
 use crate::StudyError;
-use crate::bundle::{Bundle, Prediction, network_and_patches, score_patient};
+use crate::bundle::{Bundle, Prediction, network_and_patches};
 use crate::settings::ModelName;
 use crate::unit::ClinicalInput;
 
@@ -227,21 +227,22 @@ fn on_t2_grid(maps: &[Vec<f32>], g: &Geometry) -> Volume {
     Volume::new(g.dims, 1, g.affine, grid)
 }
 
-/// Scores the prepared `patient` (in `work`) with every model of the bundle and explains the
-/// networks' scores.
+/// Explains the networks' scores `prediction` of `patient` (prepared in `work`; both from
+/// [`crate::bundle::predict_one`]).
 pub fn explain_patient(
     bundle: &Bundle,
     patient: &Patient,
+    prediction: Prediction,
     work: &Path,
     device: &Device,
 ) -> Result<Explanation, StudyError> {
-    let prediction = score_patient(bundle, patient, work, device)?;
     let g = geometry(work, &patient.id)?;
     let middle_index = g.manifest.slices.len() / 2;
     let mut maps = Vec::new();
     let mut attribution_out = None;
     for &model in bundle.card.models.iter().filter(|m| m.is_network()) {
-        let (net, cfg, src) = network_and_patches(bundle, model, patient, work, device)?;
+        let (net, cfg, src) =
+            network_and_patches(bundle, model, std::slice::from_ref(patient), work, device)?;
         let s = patient_saliency(
             &net,
             &cfg,

@@ -51,6 +51,44 @@ impl Default for PrepareSettings {
     }
 }
 
+impl PrepareSettings {
+    /// The first setting `prepare` cannot work with: its key (as in STUDY.toml's `[prepare]`
+    /// table and `prepare --settings`) and what is wrong with it.
+    pub fn problem(&self) -> Option<(String, String)> {
+        let default = PrepareSettings::default();
+        if self.format != default.format {
+            return Some((
+                "format".into(),
+                format!(
+                    "is {}; this livermet writes prepared folders of format {} (leave it out)",
+                    self.format, default.format
+                ),
+            ));
+        }
+        if !(self.shell_tolerance >= 0.0 && self.shell_tolerance.is_finite()) {
+            return Some((
+                "shell_tolerance".into(),
+                format!(
+                    "is {}; it must be a non-negative number of s/mm²",
+                    self.shell_tolerance
+                ),
+            ));
+        }
+        if self.max_slices == 0 {
+            return Some(("max_slices".into(), "is 0; it must be at least 1".into()));
+        }
+        if !(8..=1024).contains(&self.patch_size) {
+            return Some((
+                "patch_size".into(),
+                format!("is {}; it must lie in 8 to 1024 pixels", self.patch_size),
+            ));
+        }
+        self.registration
+            .problem()
+            .map(|(k, why)| (format!("registration.{k}"), why))
+    }
+}
+
 /// What `prepared.json` records for one patient.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PreparedPatient {
@@ -67,6 +105,10 @@ pub struct PreparedPatient {
     /// Voxels in the body mask.
     pub body_voxels: usize,
     pub manifest: PatchManifest,
+    /// Patch pixels outside the T2 image, summed over the tumour slices: zero-padded, so a
+    /// tumour at the image border gives partly blank patches (reported as a warning).
+    #[serde(default)]
+    pub padded_pixels: usize,
     /// Wall time of this patient's preparation.
     pub seconds: f64,
 }
@@ -80,6 +122,9 @@ pub struct PrepareReport {
     pub skipped: Vec<String>,
     /// Patients that failed, with the one-line reason; the others went on.
     pub failed: Vec<(String, String)>,
+    /// Patients whose data are usable but suspect (a tumour at the image border), with the
+    /// one-line warning.
+    pub warnings: Vec<(String, String)>,
 }
 
 /// The folder of one patient's prepared data: `out/<folder name of the ID>`
@@ -100,7 +145,7 @@ pub fn prepare_cohort(
         path: out.to_path_buf(),
         reason: format!("cannot create: {e}"),
     })?;
-    let results: Vec<(String, Result<bool, StudyError>)> = patients
+    let results: Vec<(String, Result<(bool, PreparedPatient), StudyError>)> = patients
         .par_iter()
         .map(|p| {
             let r = prepare_if_needed(p, out, settings);
@@ -111,21 +156,41 @@ pub fn prepare_cohort(
     let mut report = PrepareReport::default();
     for (id, r) in results {
         match r {
-            Ok(true) => report.prepared.push(id),
-            Ok(false) => report.skipped.push(id),
+            Ok((done, record)) => {
+                if let Some(w) = border_warning(&record) {
+                    report.warnings.push((id.clone(), w));
+                }
+                if done {
+                    report.prepared.push(id)
+                } else {
+                    report.skipped.push(id)
+                }
+            }
             Err(e) => report.failed.push((id, e.to_string())),
         }
     }
     Ok(report)
 }
 
+/// The warning for a patient whose patches reach past the T2 image (zero-padded pixels).
+fn border_warning(r: &PreparedPatient) -> Option<String> {
+    let slices = r.manifest.slices.len();
+    let total = slices * r.manifest.patch_size * r.manifest.patch_size;
+    (r.padded_pixels > 0).then(|| {
+        format!(
+            "patient {}: the tumour lies at the T2 image's border: {} of the {total} patch pixels of its {slices} tumour slice(s) are outside the image and zero-padded; check the ROI and the T2's field of view",
+            r.patient_id, r.padded_pixels
+        )
+    })
+}
+
 /// Prepare one patient unless its folder already holds the same settings and inputs.
-/// Returns whether work was done.
+/// Returns whether work was done, and the patient's record.
 fn prepare_if_needed(
     p: &Patient,
     out: &Path,
     settings: &PrepareSettings,
-) -> Result<bool, StudyError> {
+) -> Result<(bool, PreparedPatient), StudyError> {
     let dir = prepared_dir(out, &p.id)?;
     let inputs = fingerprint(p)?;
     if let Ok(text) = std::fs::read_to_string(dir.join("prepared.json"))
@@ -133,10 +198,9 @@ fn prepare_if_needed(
         && prev.settings == *settings
         && prev.inputs == inputs
     {
-        return Ok(false);
+        return Ok((false, prev));
     }
-    prepare_patient(p, &dir, settings, inputs)?;
-    Ok(true)
+    Ok((true, prepare_patient(p, &dir, settings, inputs)?))
 }
 
 /// Read a prepared patient's record (`prepared.json`).

@@ -9,7 +9,8 @@ use livermet_cohort::{ImagePaths, Patient};
 use livermet_image::register::{Registration, register_rigid, register_rigid_masked};
 use livermet_image::{
     AdcOptions, CHANNELS, Interpolation, PatchManifest, SliceEntry, body_mask, check_roi_grid,
-    compute_adc, highest_b_frame, resample, tumour_centre, tumour_slices, zscore_normalise,
+    compute_adc, highest_b_frame, padded_pixels, resample, tumour_centre, tumour_slices,
+    zscore_normalise,
 };
 use livermet_io::{
     StoredType, Volume, read_dwi, read_volume, write_json_atomic, write_nifti, write_nifti_as,
@@ -177,6 +178,11 @@ pub fn prepare_patient(
         adc_nonpositive_voxels: nonpositive,
         zscore,
         body_voxels,
+        padded_pixels: manifest
+            .slices
+            .iter()
+            .map(|s| padded_pixels(channels.dims, s.centre, settings.patch_size))
+            .sum(),
         manifest,
         seconds: start.elapsed().as_secs_f64(),
     };

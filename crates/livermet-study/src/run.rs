@@ -35,6 +35,8 @@ pub trait Observer: Sync {
     fn batch(&self, _unit: &str, _epoch: usize, _epochs: usize, _p: BatchProgress) {}
     /// An epoch of `unit` finished.
     fn epoch(&self, _unit: &str, _log: &EpochLog, _epochs: usize) {}
+    /// Something the user should know that does not stop the study (one line).
+    fn warning(&self, _text: &str) {}
 }
 
 /// An observer that reports nothing.
@@ -108,7 +110,8 @@ pub fn rerun_unit(
         )));
     }
     let settings: StudySettings = read_json(&settings_path)?;
-    let (primary, external) = cohort_io::read_cohorts(&settings, ValidateOptions::default())?;
+    // Warnings were shown when the study ran.
+    let (primary, external, _) = cohort_io::read_cohorts(&settings, ValidateOptions::default())?;
     let folds = FoldAssignment::load(&work.join("folds.json"))?;
     let unit = Unit::of_study(id, settings.seed, &primary, &external, &folds)?;
     let mut patches = CohortPatches::default();
@@ -133,14 +136,20 @@ pub fn run_study(
     obs: &dyn Observer,
 ) -> Result<StudyRun, StudyError> {
     let work = work_dir(out);
-    std::fs::create_dir_all(&work).map_err(|e| StudyError::file(&work, e))?;
+    // Nothing is written into `out` until the settings, the cohorts and the folds are known to
+    // be usable, so a failed start leaves no study behind to refuse the corrected rerun.
     check_same_settings(&work, settings)?;
     if let Some(ext) = &settings.external {
         cohort_io::check_same_columns(&settings.primary, ext)?;
     }
 
     obs.stage("validating the cohorts");
-    let (primary, external) = cohort_io::read_cohorts(settings, ValidateOptions::default())?;
+    let (primary, external, warnings) =
+        cohort_io::read_cohorts(settings, ValidateOptions::default())?;
+    for w in &warnings {
+        obs.warning(&w.to_string());
+    }
+    let (folds, new_folds) = fold_assignment(&work, &primary, settings)?;
     let prepared_primary = prepared_cohort_dir(out, "primary");
     let prepared_external = prepared_cohort_dir(out, "external");
     let prep = settings.prepare_settings();
@@ -157,6 +166,9 @@ pub fn run_study(
         ));
         obs.prepare_started(name, patients.len());
         let report = prepare_cohort(patients, dir, &prep, &|| obs.prepared_one())?;
+        for (_, w) in &report.warnings {
+            obs.warning(w);
+        }
         if !report.failed.is_empty() {
             return Err(StudyError::PrepareFailed {
                 cohort: name.into(),
@@ -165,7 +177,14 @@ pub fn run_study(
         }
     }
 
-    let folds = fold_assignment(&work, &primary, settings)?;
+    std::fs::create_dir_all(&work).map_err(|e| StudyError::file(&work, e))?;
+    let settings_file = work.join("settings.json");
+    if !settings_file.exists() {
+        write_json_atomic(&settings_file, settings)?;
+    }
+    if new_folds {
+        folds.save(&work.join("folds.json"))?;
+    }
     let needs_images = settings.models.iter().any(|m| m.is_network());
     let mut patches = CohortPatches::default();
     if needs_images {
@@ -296,26 +315,29 @@ pub fn run_study(
     })
 }
 
-/// The study's folds: made once (stratified, seeded) and saved; a resumed study reuses them.
+/// The study's folds: made once (stratified, seeded), saved by the caller once the study starts
+/// (true: made now, to be saved); a resumed study reuses the saved ones.
 fn fold_assignment(
     work: &Path,
     primary: &[Patient],
     settings: &StudySettings,
-) -> Result<FoldAssignment, StudyError> {
+) -> Result<(FoldAssignment, bool), StudyError> {
     let path = work.join("folds.json");
     if path.exists() {
-        return Ok(FoldAssignment::load(&path)?);
+        return Ok((FoldAssignment::load(&path)?, false));
     }
     let labels: Vec<(String, bool)> = primary
         .iter()
         .map(|p| (p.id.clone(), p.slm == Some(true)))
         .collect();
-    let folds = stratified_folds(&labels, settings.folds, settings.seed)?;
-    folds.save(&path)?;
-    Ok(folds)
+    Ok((
+        stratified_folds(&labels, settings.folds, settings.seed)?,
+        true,
+    ))
 }
 
-/// A study folder belongs to one set of settings.
+/// A study folder belongs to one set of settings (`work/settings.json`, written by
+/// [`run_study`] once the study starts): another set is refused before anything is written.
 fn check_same_settings(work: &Path, settings: &StudySettings) -> Result<(), StudyError> {
     let path = work.join("settings.json");
     if path.exists() {
@@ -326,7 +348,6 @@ fn check_same_settings(work: &Path, settings: &StudySettings) -> Result<(), Stud
                 work.parent().unwrap_or(work).display()
             )));
         }
-        return Ok(());
     }
-    Ok(write_json_atomic(&path, settings)?)
+    Ok(())
 }

@@ -17,6 +17,7 @@
 
 use std::path::{Path, PathBuf};
 
+use livermet_cohort::CLINICAL_FEATURES;
 pub use livermet_model::ModelName;
 use livermet_model::{Fusion, NetConfig, Protocol, TrainConfig};
 use serde::{Deserialize, Serialize};
@@ -103,6 +104,8 @@ fn default_models() -> Vec<ModelName> {
 
 impl StudySettings {
     /// Reads and checks `STUDY.toml`; relative cohort paths are resolved against its folder.
+    /// Every value is range-checked here, before any work starts: an error names the file, the
+    /// key and its line.
     pub fn load(path: &Path) -> Result<Self, StudyError> {
         let bad = |reason: String| StudyError::Settings {
             path: path.to_path_buf(),
@@ -110,39 +113,80 @@ impl StudySettings {
         };
         let text = std::fs::read_to_string(path).map_err(|e| bad(format!("cannot read: {e}")))?;
         let mut s: StudySettings = toml::from_str(&text).map_err(|e| {
-            bad(e.message().to_string() + &line_of(&text, e.span()).unwrap_or_default())
+            // A value quoted in the message may hold a newline (found by fuzzing): one line.
+            let message = e.message().trim_end().replace('\n', "\\n");
+            bad(message + &line_of(&text, e.span()).unwrap_or_default())
         })?;
         let base = path.parent().unwrap_or(Path::new("."));
         s.primary = base.join(&s.primary);
         s.external = s.external.map(|e| base.join(e));
-        s.check().map_err(bad)?;
+        if let Some((key, why)) = s.problem() {
+            let line = key_span(&text, &key)
+                .and_then(|span| line_of(&text, Some(span)))
+                .unwrap_or_default();
+            return Err(bad(format!("{key}{line} {why}")));
+        }
         Ok(s)
     }
 
-    /// Consistency checks that do not need the cohorts.
-    pub fn check(&self) -> Result<(), String> {
+    /// Consistency and range checks that do not need the cohorts: the first wrong setting as
+    /// (dotted key, what is wrong and what to do).
+    pub fn problem(&self) -> Option<(String, String)> {
         for (what, p) in std::iter::once(("primary", &self.primary))
             .chain(self.external.iter().map(|e| ("external", e)))
         {
             if !p.is_file() {
-                return Err(format!(
-                    "the {what} cohort {} does not exist; fix the path (relative to STUDY.toml)",
-                    p.display()
+                return Some((
+                    what.into(),
+                    format!(
+                        "names {}, which does not exist; fix the path (relative to STUDY.toml)",
+                        p.display()
+                    ),
                 ));
             }
         }
-        if self.folds < 2 {
-            return Err(format!("folds = {} but at least 2 are needed", self.folds));
+        if !(2..=100).contains(&self.folds) {
+            return Some((
+                "folds".into(),
+                format!("is {}; it must lie in 2 to 100", self.folds),
+            ));
         }
         if self.models.is_empty() {
-            return Err("models is empty; name at least one of CF, MRI, Combined".into());
+            return Some((
+                "models".into(),
+                "is empty; name at least one of CF, MRI, Combined".into(),
+            ));
         }
-        if let Some(w) = &self.network.widths
-            && (w.len() != 6 || w.contains(&0))
+        if let Some(m) = self
+            .models
+            .iter()
+            .find(|m| self.models.iter().filter(|x| x == m).count() > 1)
         {
-            return Err(format!("network.widths needs 6 positive values, got {w:?}"));
+            return Some((
+                "models".into(),
+                format!("names {m} twice; name each model once"),
+            ));
         }
-        Ok(())
+        if let Some((field, why)) = self.train().problem() {
+            return Some((format!("training.{field}"), why));
+        }
+        // Both networks, the Combined one with the clinical inputs its fusion takes.
+        for model in [ModelName::MRI, ModelName::Combined] {
+            let n_clinical = self.combined_inputs(CLINICAL_FEATURES.len());
+            if let Some((field, why)) = self.net(model, n_clinical).problem() {
+                return Some((format!("network.{field}"), why));
+            }
+        }
+        if let Some((field, why)) = self.prepare_settings().problem() {
+            // The patch side is the network's: `prepare_settings` copies it from there.
+            let key = if field == "patch_size" {
+                "network.patch_size".into()
+            } else {
+                format!("prepare.{field}")
+            };
+            return Some((key, why));
+        }
+        None
     }
 
     /// The clinical inputs of the Combined network: the standardised CF candidates (paper
@@ -205,6 +249,23 @@ impl StudySettings {
     }
 }
 
+/// Where the value of a dotted key (`training.epochs`) is written in the TOML text, found by
+/// parsing it again with spans (tables, dotted keys and inline tables alike); `None` when the
+/// key is not written (a protocol default).
+fn key_span(text: &str, key: &str) -> Option<std::ops::Range<usize>> {
+    use toml::de::{DeTable, DeValue};
+    let doc = DeTable::parse(text).ok()?;
+    let mut parts = key.split('.');
+    let mut value = doc.get_ref().get(parts.next()?)?;
+    for part in parts {
+        value = match value.get_ref() {
+            DeValue::Table(t) => t.get(part)?,
+            _ => return None,
+        };
+    }
+    Some(value.span())
+}
+
 /// " (line N)" for a TOML error span.
 fn line_of(text: &str, span: Option<std::ops::Range<usize>>) -> Option<String> {
     let start = span?.start.min(text.len());
@@ -244,9 +305,83 @@ mod tests {
         let toml = write(dir.path(), "s3.toml", "primary = \"missing.csv\"\n");
         let e = StudySettings::load(&toml).unwrap_err().to_string();
         assert!(
-            e.contains("primary cohort") && e.contains("missing.csv"),
+            e.contains("s3.toml: primary (line 1) names") && e.contains("missing.csv"),
             "{e}"
         );
+    }
+
+    /// Every range is checked at load, naming the file, the dotted key and its line, however
+    /// the key is written (table, dotted key, inline table).
+    #[test]
+    fn out_of_range_values_name_the_file_key_and_line() {
+        let dir = tempfile::tempdir().unwrap();
+        write(dir.path(), "p.csv", "x\n");
+        let cases = [
+            ("[training]\nepochs = 0\n", "training.epochs (line 3) is 0"),
+            (
+                "[training]\nlr0 = -0.001\n",
+                "training.lr0 (line 3) is -0.001",
+            ),
+            ("[training]\nlr0 = nan\n", "training.lr0 (line 3) is NaN"),
+            (
+                "training.batch_size = 0\n",
+                "training.batch_size (line 2) is 0",
+            ),
+            ("training = { l2 = -1.0 }\n", "training.l2 (line 2) is -1"),
+            (
+                "[training]\ncopies_per_slice = 0\n",
+                "training.copies_per_slice (line 3)",
+            ),
+            (
+                "[network]\ndropout = 1.5\n",
+                "network.dropout (line 3) is 1.5",
+            ),
+            (
+                "[network]\nwidths = [1, 0, 2, 2, 2, 2]\n",
+                "network.widths (line 3)",
+            ),
+            (
+                "[network]\npatch_size = 4\n",
+                "network.patch_size (line 3) is 4",
+            ),
+            (
+                // The clinical branch exists with paper fusion only.
+                "fusion = \"paper\"\n[network]\nclinical_units = 0\n",
+                "network.clinical_units (line 4)",
+            ),
+            ("folds = 1\n", "folds (line 2) is 1"),
+            ("models = []\n", "models (line 2) is empty"),
+            ("models = [\"c\\n\"]\n", "unknown variant `c\\n`"),
+            (
+                "models = [\"CF\", \"CF\"]\n",
+                "models (line 2) names CF twice",
+            ),
+            ("[prepare]\nmax_slices = 0\n", "prepare.max_slices (line 3)"),
+            (
+                "[prepare]\nshell_tolerance = -5.0\n",
+                "prepare.shell_tolerance (line 3)",
+            ),
+            (
+                "[prepare.registration]\nbins = 1\n",
+                "prepare.registration.bins (line 3) is 1",
+            ),
+            (
+                "[prepare.registration]\nrelaxation = 1.5\n",
+                "prepare.registration.relaxation (line 3)",
+            ),
+        ];
+        for (i, (body, want)) in cases.iter().enumerate() {
+            let toml = write(
+                dir.path(),
+                &format!("c{i}.toml"),
+                &format!("primary = \"p.csv\"\n{body}"),
+            );
+            let e = StudySettings::load(&toml).unwrap_err().to_string();
+            assert!(
+                e.contains(&format!("c{i}.toml: {want}")) && !e.contains('\n'),
+                "{body}: {e}"
+            );
+        }
     }
 
     #[test]
@@ -257,14 +392,14 @@ mod tests {
             dir.path(),
             "s.toml",
             "primary = \"p.csv\"\nprotocol = \"paper\"\nseed = 7\nmodels = [\"CF\"]\n\
-             [training]\nepochs = 3\n[network]\nwidths = [1,2,3,4,5,6]\npatch_size = 32\n",
+             [training]\nepochs = 3\n[network]\nwidths = [1,1,2,2,3,3]\npatch_size = 32\n",
         );
         let s = StudySettings::load(&toml).unwrap();
         assert_eq!(s.primary, dir.path().join("p.csv"));
         assert_eq!(s.train().epochs, 3);
         assert_eq!(s.train().lr0, Protocol::Paper.train().lr0);
         let net = s.net(ModelName::Combined, 5);
-        assert_eq!(net.widths, vec![1, 2, 3, 4, 5, 6]);
+        assert_eq!(net.widths, vec![1, 1, 2, 2, 3, 3]);
         assert_eq!((net.patch_size, net.n_clinical), (32, 5));
         assert_eq!(s.prepare_settings().patch_size, 32);
         assert_eq!(s.models, vec![ModelName::CF]);

@@ -198,6 +198,67 @@ fn conv2d_and_gradients_match_a_direct_convolution() {
             [1, 1],
             1,
         ),
+        // Direct kernels (<= 32 channels): rows of several register tiles with a ragged last
+        // vector, output channels not a multiple of the 4-channel tile, taps not a multiple
+        // of 3; a stride-1 input gradient with asymmetric padding (run as a forward conv),
+        // and one whose padding exceeds the kernel's reach (left to the gemm path).
+        case(
+            [3, 5, 30, 37],
+            7,
+            [3, 3],
+            [1, 1],
+            [(1, 1), (1, 1)],
+            [1, 1],
+            1,
+        ),
+        case(
+            [2, 3, 9, 12],
+            5,
+            [3, 2],
+            [1, 1],
+            [(2, 0), (0, 1)],
+            [1, 1],
+            1,
+        ),
+        case([2, 2, 6, 7], 3, [1, 3], [1, 1], [(1, 1), (1, 1)], [1, 1], 1),
+        case(
+            [2, 5, 33, 33],
+            2,
+            [7, 7],
+            [2, 2],
+            [(3, 3), (3, 3)],
+            [1, 1],
+            1,
+        ),
+        // Wide convolutions (> 32 channels) stay on im2col + gemm: the stem, a 3x3 at
+        // stride 1 (both gradients) and at stride 2.
+        case(
+            [2, 5, 20, 20],
+            36,
+            [7, 7],
+            [2, 2],
+            [(3, 3), (3, 3)],
+            [1, 1],
+            1,
+        ),
+        case(
+            [2, 36, 9, 10],
+            40,
+            [3, 3],
+            [1, 1],
+            [(1, 1), (1, 1)],
+            [1, 1],
+            1,
+        ),
+        case(
+            [2, 36, 9, 10],
+            40,
+            [3, 3],
+            [2, 2],
+            [(1, 1), (1, 1)],
+            [1, 1],
+            1,
+        ),
     ];
     for (i, c) in cases.iter().enumerate() {
         check(c, 100 + i as u64);
@@ -205,9 +266,16 @@ fn conv2d_and_gradients_match_a_direct_convolution() {
 }
 
 /// The gradients do not depend on how many threads compute them: the weight gradient sums
-/// fixed chunks of images in order and batch norm sums each channel in one order.
+/// fixed chunks of images in order and batch norm sums each channel in one order. Checked
+/// for a narrow conv (direct kernels) and a wide one (im2col + gemm).
 #[test]
 fn conv_and_batch_norm_gradients_are_the_same_on_1_and_3_threads() {
+    for (c_in, c_out) in [(4, 6), (36, 40)] {
+        same_gradients_on_1_and_3_threads(c_in, c_out);
+    }
+}
+
+fn same_gradients_on_1_and_3_threads(c_in: usize, c_out: usize) {
     let grads_on = |threads: usize| {
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(threads)
@@ -216,18 +284,19 @@ fn conv_and_batch_norm_gradients_are_the_same_on_1_and_3_threads() {
         pool.install(|| {
             let mut rng = ChaCha8Rng::seed_from_u64(11);
             let dev = cpu().autodiff();
-            let x = random(13 * 4 * 16 * 16, &mut rng);
-            let w = random(6 * 4 * 9, &mut rng);
+            let x = random(13 * c_in * 16 * 16, &mut rng);
+            let w = random(c_out * c_in * 9, &mut rng);
             let xt =
-                Tensor::<4>::from_data(TensorData::new(x, [13, 4, 16, 16]), &dev).require_grad();
-            let wt = Tensor::<4>::from_data(TensorData::new(w, [6, 4, 3, 3]), &dev).require_grad();
+                Tensor::<4>::from_data(TensorData::new(x, [13, c_in, 16, 16]), &dev).require_grad();
+            let wt = Tensor::<4>::from_data(TensorData::new(w, [c_out, c_in, 3, 3]), &dev)
+                .require_grad();
             let y = conv2d(
                 xt.clone(),
                 wt.clone(),
                 None,
                 ConvOptions::new([1, 1], [1, 1], [1, 1], 1),
             );
-            let ones = Tensor::<1>::ones([6], &dev);
+            let ones = Tensor::<1>::ones([c_out], &dev);
             let y = burn::tensor::module::batch_norm_train(y, ones.clone(), ones * 0.5, 1e-5);
             let grads = (y.output.clone() * y.output).sum().backward();
             let bits = |t: Tensor<4>| -> Vec<u32> {
@@ -248,10 +317,10 @@ fn conv_and_batch_norm_gradients_are_the_same_on_1_and_3_threads() {
     let three = grads_on(3);
     assert!(
         one.0 == three.0,
-        "input gradient differs between 1 and 3 threads"
+        "input gradient differs between 1 and 3 threads ({c_in} -> {c_out} channels)"
     );
     assert!(
         one.1 == three.1,
-        "weight gradient differs between 1 and 3 threads"
+        "weight gradient differs between 1 and 3 threads ({c_in} -> {c_out} channels)"
     );
 }

@@ -161,13 +161,13 @@ fn bad_settings_are_clear_errors() {
         .init(&cpu())
         .unwrap_err()
         .to_string();
-    assert!(e.contains("widths must list 6 blocks"), "{e}");
+    assert!(e.contains("widths is [4, 8]; it must list 6"), "{e}");
     let e = tiny_net()
         .with_patch_size(2)
         .init(&cpu())
         .unwrap_err()
         .to_string();
-    assert!(e.contains("too small"), "{e}");
+    assert!(e.contains("patch_size is 2; it must be at least"), "{e}");
 }
 
 #[test]

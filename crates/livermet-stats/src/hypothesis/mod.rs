@@ -5,18 +5,24 @@
 //! |---|---|
 //! | [`chi_square_independence`] | `chi2_contingency(table, correction=False)` (Yates optional) |
 //! | [`fisher_exact`] | `fisher_exact(table)` (two-sided) |
+//! | [`fisher_freeman_halton`] | R `fisher.test(table)` of an r x c table (`fixtures/stats/table1/make_fisher_rxc.R`) |
 //! | [`student_t_test`], [`welch_t_test`] | `ttest_ind(a, b)`, `ttest_ind(a, b, equal_var=False)` |
 //! | [`mann_whitney_u`] | `mannwhitneyu(a, b)` (two-sided, method "auto") |
 //! | [`shapiro_wilk`] | `shapiro(x)` |
 
 mod chi_square;
 mod fisher;
+mod fisher_rxc;
 mod mann_whitney;
 mod shapiro_wilk;
 mod t_test;
 
 pub use chi_square::{ChiSquareTest, chi_square_independence};
 pub use fisher::{FisherExact, fisher_exact};
+pub use fisher_rxc::{
+    DEFAULT_MAX_TABLES, FisherFreemanHalton, fisher_freeman_halton,
+    fisher_freeman_halton_with_limit,
+};
 pub use mann_whitney::{MannWhitney, MannWhitneyMethod, mann_whitney_u};
 pub use shapiro_wilk::{ShapiroWilk, shapiro_wilk};
 pub use t_test::{TTest, student_t_test, welch_t_test};

@@ -151,6 +151,34 @@ impl Design {
         Ok(())
     }
 
+    /// The design of the subjects `rows` (0-based, repeats allowed: a bootstrap resample), with
+    /// the same terms and columns (a categorical term keeps its levels and reference even when a
+    /// level is absent from `rows`; its column is then all 0).
+    pub fn rows(&self, rows: &[usize]) -> Design {
+        Design {
+            n: rows.len(),
+            terms: self.terms.clone(),
+            values: self
+                .values
+                .iter()
+                .map(|t| {
+                    t.iter()
+                        .map(|c| rows.iter().map(|&i| c[i]).collect())
+                        .collect()
+                })
+                .collect(),
+        }
+    }
+
+    /// The design with only the terms `terms` (indices, in that order).
+    pub fn select_terms(&self, terms: &[usize]) -> Design {
+        Design {
+            n: self.n,
+            terms: terms.iter().map(|&t| self.terms[t].clone()).collect(),
+            values: terms.iter().map(|&t| self.values[t].clone()).collect(),
+        }
+    }
+
     /// Column names of the model with terms `terms`: `intercept` first, then each term's columns.
     pub fn column_names(&self, terms: &[usize]) -> Vec<String> {
         let mut names = vec!["intercept".to_string()];

@@ -128,6 +128,15 @@ impl LogisticFit {
     /// every predictor of the model (categorical ones with the same reference level and no level
     /// the model has not seen).
     pub fn predict(&self, design: &Design) -> Result<Vec<f64>, StatsError> {
+        Ok(self
+            .linear_predictor(design)?
+            .into_iter()
+            .map(expit)
+            .collect())
+    }
+
+    /// The linear predictor `X b` (log odds) for the subjects of `design` (as [`Self::predict`]).
+    pub fn linear_predictor(&self, design: &Design) -> Result<Vec<f64>, StatsError> {
         for t in &self.predictors {
             let d = design
                 .term_index(&t.name)
@@ -172,7 +181,7 @@ impl LogisticFit {
                 eta.iter_mut().zip(col).for_each(|(e, v)| *e += c.coef * v);
             }
         }
-        Ok(eta.into_iter().map(expit).collect())
+        Ok(eta)
     }
 }
 

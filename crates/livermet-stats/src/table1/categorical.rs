@@ -1,8 +1,9 @@
-//! Categorical rows: n (%) per group and in total; Pearson chi-square or Fisher's exact.
+//! Categorical rows: n (%) per group and in total; Pearson chi-square, or with an expected count
+//! below 5 Fisher's exact (2x2) or Fisher-Freeman-Halton's (more levels).
 
 use super::{Summary, Table1Row, TestName, VariableKind, sorted_levels};
 use crate::describe::level_counts;
-use crate::hypothesis::{chi_square_independence, fisher_exact};
+use crate::hypothesis::{chi_square_independence, fisher_exact, fisher_freeman_halton};
 
 /// Cochran's rule: expected counts below this make the chi-square approximation doubtful.
 const MIN_EXPECTED: f64 = 5.0;
@@ -75,6 +76,30 @@ fn compare(row: &mut Table1Row, by_group: &[Vec<&str>; 2], levels: &[String], ya
         ));
         return;
     }
+    if chi.min_expected < MIN_EXPECTED {
+        // SPSS's "Exact" option: the exact test of the whole r x 2 table. It enumerates every
+        // table with these margins; a table too large for that keeps the chi-square test, said.
+        match fisher_freeman_halton(&table) {
+            Ok(exact) => {
+                row.test = Some(TestName::FisherFreemanHalton);
+                row.p = Some(exact.p_value);
+                row.notes.push(format!(
+                    "smallest expected count {:.2} < 5 in a {}x2 table: \
+                     Fisher-Freeman-Halton exact test",
+                    chi.min_expected,
+                    levels.len()
+                ));
+                return;
+            }
+            Err(e) => row.notes.push(format!(
+                "smallest expected count {:.2} < 5 in a {}x2 table, but no exact test ({e}): \
+                 the chi-square approximation may be poor",
+                chi.min_expected,
+                levels.len()
+            )),
+        }
+        row.small_expected = true;
+    }
     row.test = Some(if chi.yates {
         TestName::PearsonChiSquareYates
     } else {
@@ -83,13 +108,4 @@ fn compare(row: &mut Table1Row, by_group: &[Vec<&str>; 2], levels: &[String], ya
     row.statistic = Some(chi.statistic);
     row.df = Some(chi.df as f64);
     row.p = Some(chi.p_value);
-    if chi.min_expected < MIN_EXPECTED {
-        row.small_expected = true;
-        row.notes.push(format!(
-            "smallest expected count {:.2} < 5 in a {}x2 table: the chi-square approximation may \
-             be poor (Fisher's exact is only used for 2x2)",
-            chi.min_expected,
-            levels.len()
-        ));
-    }
 }

@@ -32,6 +32,9 @@ pub struct TrainArgs {
     /// Timed inference batches (after one warm-up batch).
     #[arg(long, default_value_t = 10)]
     pub infer_steps: usize,
+    /// Rounds of timed training and inference steps; the median round is reported.
+    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u64).range(1..))]
+    pub rounds: u64,
     /// Where to run.
     #[arg(long, default_value = "cpu")]
     pub device: DeviceName,
@@ -59,7 +62,14 @@ fn train(a: TrainArgs) -> anyhow::Result<ExitCode> {
     let net = NetConfig::new()
         .with_widths(widths.clone())
         .with_patch_size(a.patch_size);
-    let t = throughput::measure(&net, &dev, a.batch, a.train_steps, a.infer_steps)?;
+    let t = throughput::measure(
+        &net,
+        &dev,
+        a.batch,
+        a.train_steps,
+        a.infer_steps,
+        a.rounds as usize,
+    )?;
     let backend = device::backend_name(&dev);
     let mut epochs = Vec::new();
     let mut train_s = 0.0;
@@ -89,6 +99,7 @@ fn train(a: TrainArgs) -> anyhow::Result<ExitCode> {
             "train_patches_per_s": t.train_patches_per_s,
             "infer_patches_per_s": t.infer_patches_per_s,
             "infer_unfused_patches_per_s": t.infer_unfused_patches_per_s,
+            "rounds": t.rounds,
             "peak_rss_mb": rss,
             "widths": widths,
             "batch": a.batch,
@@ -100,10 +111,11 @@ fn train(a: TrainArgs) -> anyhow::Result<ExitCode> {
         println!("{}", serde_json::to_string_pretty(&out)?);
     } else {
         println!(
-            "{backend}: train {:.1} patches/s, inference {:.1} patches/s, peak RSS {} MB \
-             (widths {widths:?}, batch {}, 5x{}x{})",
+            "{backend}: train {:.1} patches/s, inference {:.1} patches/s (median of {} rounds), \
+             peak RSS {} MB (widths {widths:?}, batch {}, 5x{}x{})",
             t.train_patches_per_s,
             t.infer_patches_per_s,
+            t.rounds.len(),
             rss.map_or("?".into(), |r| format!("{r:.0}")),
             a.batch,
             a.patch_size,

@@ -35,9 +35,20 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         }
         None => PrepareSettings::default(),
     };
+    if let Some((key, why)) = settings.problem() {
+        anyhow::bail!(
+            "{}: {key} {why}",
+            args.settings
+                .as_deref()
+                .map_or("the default settings".into(), |p| p.display().to_string())
+        );
+    }
     let spin = progress::spinner("validating");
     let report = validate_cohort(&args.cohort, &ValidateOptions::default())?;
     spin.finish_and_clear();
+    for w in &report.warnings {
+        eprintln!("warning: {w}");
+    }
     if !report.problems.is_empty() {
         for p in &report.problems {
             eprintln!("problem: {p}");
@@ -52,6 +63,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let start = std::time::Instant::now();
     let out = prepare_cohort(&report.patients, &args.out, &settings, &|| bar.inc(1))?;
     bar.finish_and_clear();
+    for (_, w) in &out.warnings {
+        eprintln!("warning: {w}");
+    }
     let secs = start.elapsed().as_secs_f64();
     println!(
         "{}: {} prepared, {} already prepared (skipped), {} failed, in {:.1} s; output in {}",

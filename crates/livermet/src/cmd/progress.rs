@@ -73,6 +73,10 @@ impl livermet_study::Observer for Bars {
         self.clear();
         eprintln!("[{:>5.0} s] {text}", self.start.elapsed().as_secs_f64());
     }
+    fn warning(&self, text: &str) {
+        self.clear();
+        eprintln!("warning: {text}");
+    }
     fn prepare_started(&self, cohort: &str, n: usize) {
         self.set(Some(bar(n as u64, cohort)));
     }

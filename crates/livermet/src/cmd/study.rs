@@ -55,7 +55,13 @@ pub fn study_and_report(
             eprintln!("{p}");
         }
     }
-    Ok(result?)
+    let results = result?;
+    for (cohort, eval) in &results.cohorts {
+        for note in eval.models.values().filter_map(|m| m.auc_note.as_ref()) {
+            eprintln!("warning: {cohort}: {note}");
+        }
+    }
+    Ok(results)
 }
 
 /// The bundle's and the report's paths, then the study's summary.

@@ -47,8 +47,12 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             "patients": report.patients.len(),
             "slm": slm,
             "problems": report.problems,
+            "warnings": report.warnings,
         });
         println!("{}", serde_json::to_string_pretty(&out)?);
+    }
+    for w in &report.warnings {
+        eprintln!("warning: {w}");
     }
     if report.problems.is_empty() {
         if !args.json {

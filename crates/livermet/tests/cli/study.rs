@@ -2,13 +2,16 @@
 //! (12 + 6 patients, a 2-4 wide network, 1 epoch): every report file exists, `results.json`
 //! agrees with the CSVs and with AUCs recomputed from the score CSVs, the page passes headless
 //! Chromium, a killed study resumes to the same numbers, and `predict` reproduces the study's
-//! external scores from the bundle.
+//! external scores from the bundle. The external cohort's DICOM files carry a patient's name,
+//! ID, birth date, institution and UIDs: none reaches the output or log of `image info`,
+//! `validate`, `study` (which prepares), the report, the bundle or `predict`.
 
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use crate::common::{livermet, run_in, stderr, stdout};
+use crate::phi::{assert_no_phi_in, assert_no_phi_under, inject_phi};
 
 const TOML: &str = "primary = \"cohort/primary.csv\"\nexternal = \"cohort/external.csv\"\n\
 protocol = \"quick\"\nfolds = 3\nseed = 5\n[training]\nepochs = 1\ncopies_per_slice = 1\nbatch_size = 8\n\
@@ -76,9 +79,35 @@ fn study_report_bundle_and_predict_agree() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     cohort(d);
+    assert!(
+        inject_phi(&d.join("cohort")) > 0,
+        "no DICOM file in the cohort"
+    );
+    let logs = |what: &str, o: &std::process::Output| {
+        assert_no_phi_in(&format!("{what} stdout"), &o.stdout);
+        assert_no_phi_in(&format!("{what} stderr"), &o.stderr);
+    };
+    let ext_t2 = std::fs::read_to_string(d.join("cohort/external.csv")).unwrap();
+    let ext_t2 = ext_t2
+        .lines()
+        .nth(1)
+        .unwrap()
+        .split(',')
+        .nth(8)
+        .unwrap()
+        .to_string();
+    let o = run_in(&d.join("cohort"), &["image", "info", &ext_t2, "--json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    logs("image info", &o);
+    let o = run_in(d, &["validate", "cohort/external.csv", "--json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    logs("validate", &o);
     let o = run_in(d, &["study", "study.toml", "--out", "out"]);
     assert!(o.status.success(), "{}", stderr(&o));
+    logs("study", &o);
     let out = d.join("out");
+    // Every output: report, tables, figures, bundle, prepared data, work files.
+    assert!(assert_no_phi_under(&out) > 40);
     let text = stdout(&o);
     assert!(
         text.contains("report.html")
@@ -354,6 +383,8 @@ fn study_report_bundle_and_predict_agree() {
         ],
     );
     assert!(o.status.success(), "{}", stderr(&o));
+    logs("predict", &o);
+    assert!(assert_no_phi_under(&d.join("cohort/row.prepared")) > 0);
     let p: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
     assert_eq!(p["patient_id"], id.as_str());
     let (h, rows) = csv_rows(&out.join("scores_external.csv"));
@@ -380,6 +411,40 @@ fn study_report_bundle_and_predict_agree() {
         ],
     );
     assert!(stdout(&o).contains("risk"), "{}", stdout(&o));
+
+    // predict --cohort on the whole external cohort (each model loaded once, batches across
+    // patients) reproduces every external score of the study, in the CSV's order.
+    let o = run_in(
+        d,
+        &[
+            "predict",
+            "--bundle",
+            "out/model",
+            "--cohort",
+            "cohort/external.csv",
+            "--json",
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let all: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let all = all.as_array().unwrap();
+    let ids: Vec<&str> = ext
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').next().unwrap())
+        .collect();
+    assert_eq!(all.len(), ids.len());
+    for (p, id) in all.iter().zip(&ids) {
+        assert_eq!(p["patient_id"], *id);
+        let r = rows.iter().find(|r| r[0] == *id).unwrap();
+        for pred in p["predictions"].as_array().unwrap() {
+            let m = pred["model"].as_str().unwrap();
+            let study: f64 = r[col(&h, m)].parse().unwrap();
+            let got = pred["probability"].as_f64().unwrap();
+            assert!((got - study).abs() < 1e-6, "{id} {m}: {got} vs {study}");
+        }
+    }
+    assert!(stderr(&o).contains("patients/s"), "{}", stderr(&o));
 
     // --explain: saliency maps on the T2 grid, an efficient attribution, the patient's page.
     let o = run_in(

@@ -104,3 +104,45 @@ fn prepare_writes_each_patient_and_reports_a_failing_one_by_name() {
     }
     assert!(!out.join(&bad_id).exists());
 }
+
+/// A tumour outlined at the T2 image's edge: `prepare` succeeds but warns, naming the patient and
+/// the zero-padded pixels (issue 12).
+#[test]
+fn prepare_warns_of_a_tumour_at_the_image_border() {
+    let dir = tempfile::tempdir().unwrap();
+    synth(dir.path());
+    let csv = dir.path().join("primary.csv");
+    let text = std::fs::read_to_string(&csv).unwrap();
+    let header = text.lines().next().unwrap();
+    let row: Vec<&str> = text.lines().nth(1).unwrap().split(',').collect();
+    std::fs::write(&csv, format!("{header}\n{}\n", row.join(","))).unwrap();
+    // Move the tumour to the first columns of the image, on the slices it occupies.
+    let roi_path = dir.path().join(row[13]);
+    let mut roi = livermet_io::read_volume(&roi_path).unwrap();
+    let [nx, ny, nz] = roi.dims;
+    for k in 0..nz {
+        let has = (0..ny).any(|j| (0..nx).any(|i| roi.get(i, j, k) > 0.0));
+        for j in 0..ny {
+            for i in 0..nx {
+                let inside = has && i < 4 && (ny / 2 - 3..ny / 2 + 3).contains(&j);
+                roi.set(i, j, k, if inside { 1.0 } else { 0.0 });
+            }
+        }
+    }
+    livermet_io::write_nifti(&roi, &roi_path).unwrap();
+    let o = livermet()
+        .arg("prepare")
+        .arg(&csv)
+        .arg("--out")
+        .arg(dir.path().join("prepared"))
+        .output()
+        .unwrap();
+    let err = stderr(&o);
+    assert!(o.status.success(), "{err}");
+    assert!(
+        err.contains(&format!("warning: patient {}", row[0]))
+            && err.contains("zero-padded")
+            && err.contains("border"),
+        "{err}"
+    );
+}

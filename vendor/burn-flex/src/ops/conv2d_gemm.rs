@@ -24,6 +24,7 @@ use burn_backend::DType;
 use burn_backend::ops::ConvOptions;
 use burn_std::{Bytes, Shape};
 
+use super::conv2d_direct::{self as direct, Planes};
 use crate::{FlexTensor, Layout};
 
 /// Target size (f32 elements) of one band of the column matrix: 128 Ki = 512 KiB, within L2.
@@ -32,26 +33,44 @@ const BAND_ELEMS: usize = 1 << 17;
 /// Images per partial sum of the weight gradient (fixed, so the summation order is too).
 const WEIGHT_GRAD_CHUNK: usize = 4;
 
+/// Where the direct kernels (`conv2d_direct.rs`) beat im2col + gemm (measured per shape on
+/// the networks' convolutions, one image, one thread): the weight gradient everywhere
+/// (1.1-4.5x), the forward pass and the stride-1 input gradient where the group produces at
+/// most 32 channels or reads at most 16 (the stem) (1.2-2.9x); wider ones are even.
+const DIRECT_MAX_OUT: usize = 32;
+const DIRECT_MAX_IN: usize = 16;
+
+/// The direct kernels' plane layout, where they run this convolution: `always` for the
+/// weight gradient, else by the channel counts above.
+fn direct_planes(g: &Geometry, always: bool) -> Option<Planes> {
+    if std::env::var_os("LIVERMET_CONV_GEMM").is_some() {
+        return None;
+    }
+    let narrow = g.c_out_group() <= DIRECT_MAX_OUT || g.c_in_group() <= DIRECT_MAX_IN;
+    let fits = (always || narrow) && !g.is_pointwise() && g.n() > 0 && g.k() > 0;
+    (fits && direct::available()).then(|| Planes::new(g))
+}
+
 /// Shapes and options of one 2D convolution, padding given by its begin (top, left) side:
 /// the end side only shows in the output size.
 #[derive(Clone, Copy, Debug)]
-struct Geometry {
-    batch: usize,
-    c_in: usize,
-    h: usize,
-    w: usize,
-    c_out: usize,
-    groups: usize,
-    kh: usize,
-    kw: usize,
-    sh: usize,
-    sw: usize,
-    ph: usize,
-    pw: usize,
-    dh: usize,
-    dw: usize,
-    oh: usize,
-    ow: usize,
+pub(super) struct Geometry {
+    pub(super) batch: usize,
+    pub(super) c_in: usize,
+    pub(super) h: usize,
+    pub(super) w: usize,
+    pub(super) c_out: usize,
+    pub(super) groups: usize,
+    pub(super) kh: usize,
+    pub(super) kw: usize,
+    pub(super) sh: usize,
+    pub(super) sw: usize,
+    pub(super) ph: usize,
+    pub(super) pw: usize,
+    pub(super) dh: usize,
+    pub(super) dw: usize,
+    pub(super) oh: usize,
+    pub(super) ow: usize,
 }
 
 impl Geometry {
@@ -89,18 +108,18 @@ impl Geometry {
         Self::new(x, weight, options, out_hw)
     }
 
-    fn c_in_group(&self) -> usize {
+    pub(super) fn c_in_group(&self) -> usize {
         self.c_in / self.groups
     }
-    fn c_out_group(&self) -> usize {
+    pub(super) fn c_out_group(&self) -> usize {
         self.c_out / self.groups
     }
     /// Rows of the column matrix: one per (input channel of the group, ky, kx).
-    fn k(&self) -> usize {
+    pub(super) fn k(&self) -> usize {
         self.c_in_group() * self.kh * self.kw
     }
     /// Output positions per image.
-    fn n(&self) -> usize {
+    pub(super) fn n(&self) -> usize {
         self.oh * self.ow
     }
     fn image_in(&self) -> usize {
@@ -110,7 +129,7 @@ impl Geometry {
         self.c_out * self.n()
     }
     /// A 1x1 conv with stride 1 and no padding reads the image itself as its column matrix.
-    fn is_pointwise(&self) -> bool {
+    pub(super) fn is_pointwise(&self) -> bool {
         let unit = self.kh == 1 && self.kw == 1 && self.sh == 1 && self.sw == 1;
         unit && self.ph == 0 && self.pw == 0 && self.oh == self.h && self.ow == self.w
     }
@@ -124,7 +143,7 @@ impl Geometry {
         (0..oh.div_ceil(rows)).map(move |i| (i * rows, ((i + 1) * rows).min(oh)))
     }
     /// Output columns `[lo, hi)` whose input column `ox * s + offset - pad` lies in `[0, size)`.
-    fn valid(out: usize, s: usize, offset: usize, pad: usize, size: usize) -> (usize, usize) {
+    pub(super) fn valid(out: usize, s: usize, offset: usize, pad: usize, size: usize) -> (usize, usize) {
         // first ox with ox*s + offset >= pad; last with ox*s + offset <= pad + size - 1.
         if size == 0 {
             return (0, 0);
@@ -177,7 +196,7 @@ fn im2col(g: &Geometry, x: &[f32], group: usize, (oy0, oy1): (usize, usize), col
 /// Indexed (not `step_by`) so that the bounds are checked once and the loop unrolls; stride 2
 /// (the network's downsampling convs) is its own instance.
 #[inline]
-fn gather(dst: &mut [f32], src: &[f32], stride: usize) {
+pub(super) fn gather(dst: &mut [f32], src: &[f32], stride: usize) {
     fn run<const S: usize>(dst: &mut [f32], src: &[f32], stride: usize) {
         let s = if S == 0 { stride } else { S };
         assert!(src.len() > (dst.len() - 1) * s);
@@ -348,7 +367,19 @@ pub fn conv2d_f32(
     let bias = bias.map(contiguous_f32);
     let bd: Option<&[f32]> = bias.as_ref().map(|b| b.storage());
     let mut out = vec![0.0f32; g.batch * g.image_out()];
-    if g.n() > 0 && g.k() > 0 {
+    if let Some(p) = direct_planes(&g, false) {
+        let cog = g.c_out_group();
+        for_each_image(&mut out, g.image_out(), |b, y, scratch| {
+            let x_b = &xd[b * g.image_in()..(b + 1) * g.image_in()];
+            scratch.resize(p.len(&g), 0.0);
+            for group in 0..g.groups {
+                p.fill(&g, x_b, group, scratch);
+                let w_g = &wd[group * cog * g.k()..];
+                let b_g = bd.map(|bd| &bd[group * cog..(group + 1) * cog]);
+                direct::forward(&g, &p, scratch, w_g, b_g, &mut y[group * cog * g.n()..]);
+            }
+        });
+    } else if g.n() > 0 && g.k() > 0 {
         for_each_image(&mut out, g.image_out(), |b, y, scratch| {
             let x_b = &xd[b * g.image_in()..(b + 1) * g.image_in()];
             for group in 0..g.groups {
@@ -395,7 +426,21 @@ pub fn conv2d_x_backward_f32(
     let g = Geometry::new(x_shape, weight.layout().shape(), options, [gs[2], gs[3]]);
     let (wd, gd): (&[f32], &[f32]) = (weight.storage(), grad.storage());
     let mut dx = vec![0.0f32; g.batch * g.image_in()];
-    if g.n() > 0 && g.k() > 0 {
+    // A stride-1 input gradient is a forward conv of the output gradient (conv2d_direct.rs).
+    let transposed = direct::x_grad_as_forward(&g, wd)
+        .and_then(|(t, flipped)| direct_planes(&t, false).map(|p| (t, flipped, p)));
+    if let Some((t, flipped, p)) = transposed {
+        let cog = t.c_out_group();
+        for_each_image(&mut dx, g.image_in(), |b, dx_b, scratch| {
+            let dy_b = &gd[b * g.image_out()..(b + 1) * g.image_out()];
+            scratch.resize(p.len(&t), 0.0);
+            for group in 0..t.groups {
+                p.fill(&t, dy_b, group, scratch);
+                let w_g = &flipped[group * cog * t.k()..];
+                direct::forward(&t, &p, scratch, w_g, None, &mut dx_b[group * cog * t.n()..]);
+            }
+        });
+    } else if g.n() > 0 && g.k() > 0 {
         for_each_image(&mut dx, g.image_in(), |b, dx_b, scratch| {
             let dy_b = &gd[b * g.image_out()..(b + 1) * g.image_out()];
             for group in 0..g.groups {
@@ -458,7 +503,24 @@ pub fn conv2d_weight_backward_f32(
     let size = g.c_out * g.k();
     let chunks = g.batch.div_ceil(WEIGHT_GRAD_CHUNK);
     let mut partials = vec![0.0f32; chunks * size];
-    if g.n() > 0 && size > 0 {
+    if let Some(p) = direct_planes(&g, true) {
+        let cog = g.c_out_group();
+        for_each_image(&mut partials, size, |chunk, dw, scratch| {
+            let images = chunk * WEIGHT_GRAD_CHUNK..((chunk + 1) * WEIGHT_GRAD_CHUNK).min(g.batch);
+            let mut dy_rows = Vec::new();
+            scratch.resize(p.len(&g), 0.0);
+            for b in images {
+                let x_b = &xd[b * g.image_in()..(b + 1) * g.image_in()];
+                let dy_b = &gd[b * g.image_out()..(b + 1) * g.image_out()];
+                for group in 0..g.groups {
+                    p.fill(&g, x_b, group, scratch);
+                    let dy_g = &dy_b[group * cog * g.n()..(group + 1) * cog * g.n()];
+                    let dw_g = &mut dw[group * cog * g.k()..(group + 1) * cog * g.k()];
+                    direct::weight_grad(&g, &p, scratch, dy_g, &mut dy_rows, dw_g);
+                }
+            }
+        });
+    } else if g.n() > 0 && size > 0 {
         for_each_image(&mut partials, size, |chunk, dw, scratch| {
             let images = chunk * WEIGHT_GRAD_CHUNK..((chunk + 1) * WEIGHT_GRAD_CHUNK).min(g.batch);
             for b in images {

@@ -99,6 +99,8 @@ mod conv_common;
 pub mod conv;
 // livermet patch: the conv2d and batch-norm kernels (vendor/README.md).
 pub mod conv2d_gemm;
+// livermet patch: direct convolution kernels (conv2d_direct.rs).
+mod conv2d_direct;
 pub mod batch_norm;
 // livermet patch end
 pub mod conv_transpose;

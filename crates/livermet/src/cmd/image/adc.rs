@@ -38,7 +38,12 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             args.shell_tolerance
         );
     }
-    let dwi = livermet_io::read_dwi(&args.dwi, args.bvals.as_deref())
+    let (dwi, warnings) = livermet_io::read_dwi_with_warnings(&args.dwi, args.bvals.as_deref())
+        .with_context(|| format!("reading the DWI {}", args.dwi.display()))?;
+    for w in warnings {
+        eprintln!("warning: {w}");
+    }
+    livermet_io::check_finite(&dwi.volume, &args.dwi)
         .with_context(|| format!("reading the DWI {}", args.dwi.display()))?;
     let opts = AdcOptions {
         shell_tolerance: args.shell_tolerance,

@@ -15,7 +15,8 @@ pub struct Args {
     #[arg(required = true)]
     pub files: Vec<PathBuf>,
     /// Print a JSON array, one object per file (keys: path, dims, voxel_size, affine,
-    /// orientation, min, max, mean, bvals (null when none), format).
+    /// orientation, min, max, mean (of the finite voxels), non_finite (NaN or infinite voxels),
+    /// warnings, bvals (null when none), format).
     #[arg(long)]
     pub json: bool,
 }
@@ -27,6 +28,10 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         .iter()
         .map(|f| image_info(f))
         .collect::<Result<Vec<_>, _>>()?;
+    // Warnings go to stderr in both modes: NaN voxels or a repaired header must not pass unseen.
+    for w in infos.iter().flat_map(|i| &i.warnings) {
+        eprintln!("warning: {w}");
+    }
     if args.json {
         println!("{}", serde_json::to_string_pretty(&infos)?);
     } else {
@@ -55,8 +60,15 @@ fn describe(i: &ImageInfo) -> String {
         );
     }
     s += &format!(
-        "  range:       min {} max {} mean {:.4}\n",
-        i.min, i.max, i.mean
+        "  range:       min {} max {} mean {:.4}{}\n",
+        i.min,
+        i.max,
+        i.mean,
+        if i.non_finite > 0 {
+            format!(" (finite voxels; {} NaN or infinite)", i.non_finite)
+        } else {
+            String::new()
+        }
     );
     if let Some(b) = &i.bvals {
         let b: Vec<String> = b.iter().map(|v| v.to_string()).collect();

@@ -1,8 +1,11 @@
 //! `livermet image ...`: one file per subcommand.
 
+use std::path::Path;
 use std::process::ExitCode;
 
+use anyhow::Context;
 use clap::Subcommand;
+use livermet_io::{Volume, check_finite, read_volume_with_warnings};
 
 pub mod adc;
 pub mod info;
@@ -28,4 +31,17 @@ pub fn run(cmd: ImageCommand) -> anyhow::Result<ExitCode> {
         ImageCommand::Adc(a) => adc::run(a),
         ImageCommand::Resample(a) => resample::run(a),
     }
+}
+
+/// Read the image a tool works on (`role`: "the fixed image", ...): what the reader repaired is a
+/// warning on stderr, and NaN or infinite voxels are an error, since every tool would spread
+/// them into its output.
+pub fn read_input(path: &Path, role: &str) -> anyhow::Result<Volume> {
+    let (volume, warnings) =
+        read_volume_with_warnings(path).with_context(|| format!("reading {role}"))?;
+    for w in warnings {
+        eprintln!("warning: {w}");
+    }
+    check_finite(&volume, path).with_context(|| format!("reading {role}"))?;
+    Ok(volume)
 }

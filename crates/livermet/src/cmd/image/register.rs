@@ -8,6 +8,7 @@ use livermet_image::register::{Initialisation, RegistrationOptions, register_rig
 use livermet_image::transform::write_transform_json;
 use livermet_image::{Interpolation, resample};
 
+use crate::cmd::image::read_input;
 use crate::cmd::progress::spinner;
 
 #[derive(clap::Args, Debug)]
@@ -45,10 +46,10 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let fixed = livermet_io::read_volume(&args.fixed).context("reading the fixed image")?;
-    let moving = livermet_io::read_volume(&args.moving).context("reading the moving image")?;
+    let fixed = read_input(&args.fixed, "the fixed image")?;
+    let moving = read_input(&args.moving, "the moving image")?;
     let mask = match &args.mask {
-        Some(p) => Some(livermet_io::read_volume(p).context("reading the mask")?),
+        Some(p) => Some(read_input(p, "the mask")?),
         None => None,
     };
     let opts = RegistrationOptions {

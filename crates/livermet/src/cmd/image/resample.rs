@@ -7,6 +7,8 @@ use anyhow::Context;
 use livermet_image::transform::read_transform_json;
 use livermet_image::{Interpolation, resample};
 
+use crate::cmd::image::read_input;
+
 #[derive(clap::Args, Debug)]
 #[command(
     after_help = "Example: livermet image resample --input t1.nii.gz --reference t2.nii.gz \
@@ -33,7 +35,8 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let input = livermet_io::read_volume(&args.input).context("reading the input image")?;
+    let input = read_input(&args.input, "the input image")?;
+    // Only the reference's grid is used: its voxels may be anything.
     let reference =
         livermet_io::read_volume(&args.reference).context("reading the reference image")?;
     let transform = match &args.transform {

@@ -19,19 +19,8 @@ use livermet_stats::table::Table;
     --screen 0.1 --backward --p-remove 0.10 --json"
 )]
 pub struct Args {
-    /// CSV with a header row, one subject per row.
-    pub data: PathBuf,
-    /// The 0/1 outcome column (1 = event); a missing or other value is an error.
-    #[arg(long)]
-    pub outcome: String,
-    /// Predictor columns, comma-separated (default: every column but the outcome). Rows with a
-    /// missing predictor value are dropped and counted.
-    #[arg(long, value_delimiter = ',')]
-    pub predictors: Vec<String>,
-    /// Categorical predictors as NAME or NAME:REFERENCE (comma-separated or repeated); the
-    /// default reference is the first level in sorted order. Coefficients are named NAME[LEVEL].
-    #[arg(long, value_delimiter = ',')]
-    pub categorical: Vec<String>,
+    #[command(flatten)]
+    pub design: DesignArgs,
     /// Backward stepwise elimination by likelihood ratio.
     #[arg(long)]
     pub backward: bool,
@@ -52,15 +41,35 @@ pub struct Args {
     pub json: bool,
 }
 
-/// The design and outcome of the complete rows, and how many rows were dropped.
-struct Data {
-    design: Design,
-    y: Vec<bool>,
-    predictors: Vec<String>,
-    dropped: usize,
+/// The data of a logistic model: the CSV, its outcome and its predictors.
+#[derive(clap::Args, Debug)]
+pub struct DesignArgs {
+    /// CSV with a header row, one subject per row.
+    pub data: PathBuf,
+    /// The 0/1 outcome column (1 = event); a missing or other value is an error.
+    #[arg(long)]
+    pub outcome: String,
+    /// Predictor columns, comma-separated (default: every column but the outcome). Rows with a
+    /// missing predictor value are dropped and counted.
+    #[arg(long, value_delimiter = ',')]
+    pub predictors: Vec<String>,
+    /// Categorical predictors as NAME or NAME:REFERENCE (comma-separated or repeated); the
+    /// default reference is the first level in sorted order. Coefficients are named NAME[LEVEL].
+    #[arg(long, value_delimiter = ',')]
+    pub categorical: Vec<String>,
 }
 
-fn read_data(args: &Args) -> anyhow::Result<Data> {
+/// The design and outcome of the complete rows, and how many rows were dropped.
+pub(super) struct Data {
+    pub design: Design,
+    pub y: Vec<bool>,
+    pub predictors: Vec<String>,
+    pub dropped: usize,
+}
+
+/// The design of the predictors (every column but the outcome when none is named) and the
+/// outcome, on the rows where every predictor is present.
+pub(super) fn read_design(args: &DesignArgs) -> anyhow::Result<Data> {
     let table = Table::read(&args.data)?;
     let predictors: Vec<String> = if args.predictors.is_empty() {
         table
@@ -103,7 +112,7 @@ fn read_data(args: &Args) -> anyhow::Result<Data> {
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let data = read_data(&args)?;
+    let data = read_design(&args.design)?;
     let opts = AnalysisOptions {
         screen: args.screen.map(|p| {
             let test = if args.screen_test == "lr" {
@@ -123,8 +132,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let out = logistic_analysis(&data.design, &data.y, &names, &opts).with_context(|| {
         format!(
             "{}: logistic model of `{}`",
-            args.data.display(),
-            args.outcome
+            args.design.data.display(),
+            args.design.outcome
         )
     })?;
     if !out.fit.converged {
@@ -146,7 +155,7 @@ fn print_table(args: &Args, out: &LogisticAnalysis, dropped: usize) {
     let f = &out.fit;
     println!(
         "Logistic regression of `{}`: n = {} ({} events, {} rows dropped), {} in {} iterations",
-        args.outcome,
+        args.design.outcome,
         f.n,
         f.events,
         dropped,

@@ -3,6 +3,8 @@
 pub mod calibration;
 pub mod dca;
 pub mod logistic;
+pub mod nri;
+pub mod optimism;
 pub mod roc;
 pub mod table1;
 
@@ -25,6 +27,12 @@ pub enum StatsCommand {
     Dca(dca::Args),
     /// Table 1: each variable per group and in total, with the test used named in its row.
     Table1(table1::Args),
+    /// Reclassification of a new model against an old one: NRI (category-free and at risk
+    /// categories) and IDI, as Hmisc's improveProb, optionally with bootstrap CIs.
+    Nri(nri::Args),
+    /// Internal validation by the bootstrap (Harrell's optimism correction) of a logistic
+    /// model-building procedure, selection repeated in every resample (as rms's validate).
+    Optimism(optimism::Args),
 }
 
 pub fn run(cmd: StatsCommand) -> anyhow::Result<ExitCode> {
@@ -34,6 +42,8 @@ pub fn run(cmd: StatsCommand) -> anyhow::Result<ExitCode> {
         StatsCommand::Roc(a) => roc::run(a),
         StatsCommand::Dca(a) => dca::run(a),
         StatsCommand::Table1(a) => table1::run(a),
+        StatsCommand::Nri(a) => nri::run(a),
+        StatsCommand::Optimism(a) => optimism::run(a),
     }
 }
 

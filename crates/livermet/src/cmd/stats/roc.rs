@@ -53,6 +53,17 @@ fn parse_threshold(s: &str) -> Result<ThresholdRule, String> {
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let path = args.data.display().to_string();
     let d = read_scored(&args.data, &args.outcome, &args.scores)?;
+    // A constant score ranks no one: its AUC is 0.5 with a DeLong CI of zero width, which reads
+    // as certainty. It is almost always the wrong column, so it is refused, not reported.
+    for (name, s) in args.scores.iter().zip(&d.scores) {
+        if let Some(&v) = s.first()
+            && s.iter().all(|x| *x == v)
+        {
+            anyhow::bail!(
+                "{path}: score `{name}` is {v} in every row: a constant score cannot be assessed by ROC (its AUC would be 0.5 with a zero-width CI); check the column"
+            );
+        }
+    }
     let refs: Vec<&[f64]> = d.scores.iter().map(|s| &s[..]).collect();
     let bar = args
         .bootstrap
