@@ -135,6 +135,15 @@ fn grad_cam(
         .collect())
 }
 
+/// `[B, C, S, S]` images of `patches` (each `C * S * S`).
+fn image_tensor(net: &NetConfig, patches: &[Vec<f32>], device: &Device) -> Tensor<4> {
+    let s = net.patch_size;
+    Tensor::<4>::from_data(
+        TensorData::new(patches.concat(), [patches.len(), net.in_channels, s, s]),
+        device,
+    )
+}
+
 /// `[B, C, S, S]` images and the `[B, n]` clinical input (the same for every patch).
 fn tensors(
     net: &NetConfig,
@@ -143,16 +152,11 @@ fn tensors(
     device: &Device,
 ) -> (Tensor<4>, Option<Tensor<2>>) {
     let b = patches.len();
-    let s = net.patch_size;
-    let images = Tensor::<4>::from_data(
-        TensorData::new(patches.concat(), [b, net.in_channels, s, s]),
-        device,
-    );
     let clin = (net.n_clinical > 0).then(|| {
         let rows: Vec<f32> = (0..b).flat_map(|_| clinical.iter().copied()).collect();
         Tensor::<2>::from_data(TensorData::new(rows, [b, net.n_clinical]), device)
     });
-    (images, clin)
+    (image_tensor(net, patches, device), clin)
 }
 
 /// The top-left corners of the occlusion windows along one side: every `stride`, the last one
@@ -276,8 +280,7 @@ pub fn slice_features(
 ) -> Result<Vec<Vec<f32>>> {
     let device = model_device(model);
     let patches = patient_patches(net, source, patient)?;
-    let (images, _) = tensors(net, &patches, &[], &device);
-    let f = model.image_features(images);
+    let f = model.image_features(image_tensor(net, &patches, &device));
     let width = f.dims()[1];
     let n = f.dims()[0] * width;
     Ok(read(f.reshape([n]), "image features")?

@@ -69,7 +69,7 @@ pub fn run_whole_study(
                 })?;
                 case.saliency = maps.middle_grad_cam;
             }
-            attributions.push(cohort_attribution(&run, cohort, device)?);
+            attributions.extend(cohort_attribution(&run, cohort, device)?);
         }
     }
     let mut scores = vec![&run.primary_cv];

@@ -421,12 +421,13 @@ impl LoadedUnit {
 }
 
 /// The attribution of every patient of `cohort` (`primary_cv` or `external`) of a finished
-/// study `run`.
+/// study `run`; `None` when a Combined unit has no image baseline (a study resumed from units
+/// fitted before livermet recorded it).
 pub fn cohort_attribution(
     run: &crate::StudyRun,
     cohort: &str,
     device: &Device,
-) -> Result<CohortAttribution, StudyError> {
+) -> Result<Option<CohortAttribution>, StudyError> {
     let (patients, prepared) = match cohort {
         "primary_cv" => (&run.primary, &run.prepared_primary),
         _ => (&run.external, &run.prepared_external),
@@ -436,7 +437,11 @@ pub fn cohort_attribution(
     for p in patients {
         let id = scoring_unit(run, cohort, &p.id)?;
         if !units.contains_key(&id.name()) {
-            units.insert(id.name(), load_unit(run, id, device)?);
+            let unit = load_unit(run, id, device)?;
+            if unit.record.image_baseline.is_none() {
+                return Ok(None);
+            }
+            units.insert(id.name(), unit);
         }
         out.push((p.id.clone(), units[&id.name()].attribution(prepared, p)?));
     }
@@ -451,14 +456,14 @@ pub fn cohort_attribution(
             *mean_abs_features.entry(k.clone()).or_default() += v.abs() / n;
         }
     }
-    Ok(CohortAttribution {
+    Ok(Some(CohortAttribution {
         cohort: cohort.into(),
         n: out.len(),
         mean_clinical_share: out.iter().map(|(_, a)| share(a)).sum::<f64>() / n,
         mean_imaging_share: out.iter().map(|(_, a)| a.imaging_share).sum::<f64>() / n,
         mean_abs_features,
         patients: out,
-    })
+    }))
 }
 
 /// The Combined model's saliency of `patient_id` of `cohort` by the unit that scored it: the
