@@ -37,3 +37,12 @@ printf 'primary = "cohort/primary.csv"\nexternal = "cohort/external.csv"\nprotoc
   >"$work/signal0/study.toml"
 timed signal0 "$bin" study "$work/signal0/study.toml" --out "$work/signal0"
 python3 bench/fusion_table.py "$work" seed1 seed2 seed3 paper1 signal0
+# Paper fusion against the default on the same patients and folds: paired DeLong of the two
+# Combined models' scores, per cohort.
+for cohort in primary_cv external; do
+  python3 bench/fusion_pair.py "$work/seed1/scores_$cohort.csv" "$work/paper1/scores_$cohort.csv" \
+    >"$work/pair_$cohort.csv"
+  echo "paper vs offset fusion, $cohort:"
+  "$bin" stats roc "$work/pair_$cohort.csv" --outcome slm --score combined_offset \
+    --score combined_paper | sed -n '1,12p'
+done
