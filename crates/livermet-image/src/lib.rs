@@ -26,6 +26,8 @@ pub use augment::{AugmentConfig, AugmentParams, Augmenter, augment_patch};
 pub use bspline::BSplineCoefficients;
 pub use error::ImageError;
 pub use normalise::{ZScoreStats, body_mask, zscore_normalise};
-pub use patches::{CHANNELS, PatchManifest, PatchSpec, SliceEntry, cut_patch, padded_pixels};
+pub use patches::{
+    CHANNELS, PatchManifest, PatchSpec, SliceEntry, cut_patch, padded_pixels, paste_patch,
+};
 pub use resample::{Interpolation, resample};
 pub use slices::{check_roi_grid, tumour_centre, tumour_slices};

@@ -103,3 +103,35 @@ pub fn cut_patch(channels: &Volume, k: usize, centre: [f64; 2], spec: &PatchSpec
     }
     out
 }
+
+/// Writes a one-channel `size x size` map laid out as [`cut_patch`] lays out a patch (row = j,
+/// column = i) back onto slice `k` of a `dims` volume's voxels `grid` (x fastest): patch pixel
+/// `(r, c)` lands on the voxel it was cut from; pixels outside the image are dropped. The
+/// inverse of [`cut_patch`] for saliency maps.
+pub fn paste_patch(
+    map: &[f32],
+    k: usize,
+    centre: [f64; 2],
+    spec: &PatchSpec,
+    dims: [usize; 3],
+    grid: &mut [f32],
+) {
+    let s = spec.size;
+    let [nx, ny, nz] = dims;
+    if k >= nz || map.len() != s * s || grid.len() != nx * ny * nz {
+        return;
+    }
+    let [oi, oj] = patch_origin(centre, s);
+    for r in 0..s {
+        let j = oj + r as i64;
+        if j < 0 || j >= ny as i64 {
+            continue;
+        }
+        for c in 0..s {
+            let i = oi + c as i64;
+            if i >= 0 && i < nx as i64 {
+                grid[i as usize + nx * (j as usize + ny * k)] = map[r * s + c];
+            }
+        }
+    }
+}

@@ -233,6 +233,38 @@ fn manifest_round_trips_through_json() {
     assert_eq!(serde_json::from_str::<PatchManifest>(&text).unwrap(), m);
 }
 
+#[test]
+fn a_pasted_patch_lands_on_the_voxels_it_was_cut_from() {
+    // One-frame volume whose voxel values are their own index; centres inside and at an edge.
+    let dims = [20, 14, 3];
+    let n = dims[0] * dims[1] * dims[2];
+    let vol = Volume::new(
+        dims,
+        1,
+        livermet_io::IDENTITY,
+        (0..n).map(|v| v as f32).collect(),
+    );
+    let spec = PatchSpec { size: 8 };
+    for centre in [[9.4, 6.6], [1.0, 12.5]] {
+        let patch = livermet_image::cut_patch(&vol, 1, centre, &spec);
+        let mut grid = vec![-1.0f32; n];
+        livermet_image::paste_patch(&patch, 1, centre, &spec, dims, &mut grid);
+        for (v, (&g, &orig)) in grid.iter().zip(&vol.data).enumerate() {
+            // Every voxel written holds its own index; the rest are untouched.
+            assert!(g == -1.0 || g == orig, "voxel {v}: {g}");
+        }
+        let written = grid.iter().filter(|&&g| g >= 0.0).count();
+        // Slice 1's voxel indices are all positive; pixels outside the image are cut as 0.
+        let inside = patch.iter().filter(|&&p| p > 0.0).count();
+        assert!(inside < 64 || centre[0] > 4.0);
+        assert_eq!(written, inside, "centre {centre:?}");
+        assert!(
+            grid[..dims[0] * dims[1]].iter().all(|&g| g == -1.0),
+            "slice 0 untouched"
+        );
+    }
+}
+
 /// The padded-pixel count is the number of zeros `cut_patch` puts in a patch of a volume with no
 /// zero voxel.
 #[test]

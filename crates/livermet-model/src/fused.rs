@@ -9,7 +9,7 @@ use burn::nn::{BatchNorm, Linear};
 use burn::tensor::Tensor;
 use burn::tensor::activation::{leaky_relu, softmax};
 
-use crate::net::{Head, Net};
+use crate::net::{Head, Net, global_average_pool, log_odds};
 
 /// One residual block with folded batch norms.
 #[derive(Module, Debug)]
@@ -85,14 +85,18 @@ impl FusedNet {
             let y = leaky_relu(b.conv1.forward(x), b.slope);
             x = leaky_relu(b.conv2.forward(y) + skip, b.slope);
         }
-        let features = x.mean_dim(3).mean_dim(2).flatten::<2>(1, 3);
         let head = Head {
             clinical: self.clinical.as_ref(),
             classifier: &self.classifier,
             offset: self.offset,
             slope: self.slope,
         };
-        head.forward(features, clinical, None)
+        head.forward(global_average_pool(x), clinical, None)
+    }
+
+    /// SLM log-odds `[B]` (the occlusion sensitivity's forward passes, [`crate::saliency`]).
+    pub fn log_odds(&self, images: Tensor<4>, clinical: Option<Tensor<2>>) -> Tensor<1> {
+        log_odds(self.forward(images, clinical))
     }
 
     /// SLM probability `[B]`.

@@ -9,6 +9,7 @@
 //! - [`Trainer`]: Adam, cross-entropy + L1 + L2, `lr0 * 0.1^(e/E)`, checkpoints ([`checkpoint`]).
 //! - [`PatchSource`]: where patches come from ([`data`]); [`InMemoryPatches`] for tests.
 //! - [`patient_scores`]: mean slice probability per patient ([`infer`]).
+//! - [`saliency`]: Grad-CAM and occlusion sensitivity of a patient's tumour slices.
 //! - [`throughput::measure`]: patches/s for `livermet bench train`.
 
 pub mod checkpoint;
@@ -23,6 +24,7 @@ pub mod net;
 pub mod objective;
 pub mod prepared;
 pub mod protocol;
+pub mod saliency;
 pub mod throughput;
 pub mod train;
 
@@ -37,6 +39,7 @@ pub use net::Net;
 pub use objective::{learning_rate, weight_penalty};
 pub use prepared::{PatientRow, PreparedPatches};
 pub use protocol::Protocol;
+pub use saliency::{OcclusionSettings, PatientSaliency, patient_saliency};
 pub use train::{BatchProgress, EpochLog, TrainConfig, Trainer};
 
 /// burn's `Device`, re-exported so callers need not depend on burn to pick one.

@@ -127,6 +127,18 @@ impl Head<'_> {
     }
 }
 
+/// Global average pooling over H and W: `[B, C, H, W]` -> `[B, C]`.
+pub(crate) fn global_average_pool(x: Tensor<4>) -> Tensor<2> {
+    x.mean_dim(3).mean_dim(2).flatten::<2>(1, 3)
+}
+
+/// SLM log-odds `[B]` of logits `[B, 2]`: softmax's class-1 probability is the logistic of
+/// `z1 - z0`.
+pub(crate) fn log_odds(logits: Tensor<2>) -> Tensor<1> {
+    let b = logits.dims()[0];
+    (logits.clone().slice([0..b, 1..2]) - logits.slice([0..b, 0..1])).flatten::<1>(0, 1)
+}
+
 /// burn's CPU random generator is process-global: weight initialisation holds this lock while
 /// seeding and drawing so concurrent callers (e.g. parallel tests) cannot interleave draws.
 static INIT_LOCK: Mutex<()> = Mutex::new(());
@@ -185,15 +197,41 @@ impl NetConfig {
 }
 
 impl Net {
-    /// Pooled image features: `[B, in_channels, S, S]` -> `[B, widths[5]]`.
-    pub fn image_features(&self, images: Tensor<4>) -> Tensor<2> {
+    /// Activations of the last residual block: `[B, in_channels, S, S]` -> `[B, widths[5], h, w]`
+    /// (where Grad-CAM looks, [`crate::saliency`]).
+    pub fn last_block_activations(&self, images: Tensor<4>) -> Tensor<4> {
         let x = self.stem_bn.forward(self.stem.forward(images));
         let mut x = leaky_relu(x, self.slope);
         for b in &self.blocks {
             x = b.forward(x);
         }
-        // Global average pooling over H and W: [B, C, H, W] -> [B, C].
-        x.mean_dim(3).mean_dim(2).flatten::<2>(1, 3)
+        x
+    }
+
+    /// Pooled image features: `[B, in_channels, S, S]` -> `[B, widths[5]]`.
+    pub fn image_features(&self, images: Tensor<4>) -> Tensor<2> {
+        global_average_pool(self.last_block_activations(images))
+    }
+
+    /// The head of the network (clinical input, classifier).
+    pub(crate) fn head(&self) -> Head<'_> {
+        Head {
+            clinical: self.clinical.as_ref(),
+            classifier: &self.classifier,
+            offset: self.offset,
+            slope: self.slope,
+        }
+    }
+
+    /// SLM log-odds `[B]` (class-1 minus class-0 logit, no dropout) from pooled image features
+    /// `[B, widths[5]]` and the clinical input: what the attribution's coalitions evaluate with
+    /// the image features or the clinical values replaced by their baseline.
+    pub fn log_odds_from_features(
+        &self,
+        features: Tensor<2>,
+        clinical: Option<Tensor<2>>,
+    ) -> Tensor<1> {
+        log_odds(self.head().forward(features, clinical, None))
     }
 
     /// Logits `[B, 2]` from images `[B, in_channels, S, S]` and, for the Combined model, the
@@ -209,13 +247,8 @@ impl Net {
         clinical: Option<Tensor<2>>,
         dropout_keep: Option<Tensor<2>>,
     ) -> Tensor<2> {
-        let head = Head {
-            clinical: self.clinical.as_ref(),
-            classifier: &self.classifier,
-            offset: self.offset,
-            slope: self.slope,
-        };
-        head.forward(self.image_features(images), clinical, dropout_keep)
+        self.head()
+            .forward(self.image_features(images), clinical, dropout_keep)
     }
 
     /// SLM probability `[B]`: softmax of the logits, class 1.

@@ -16,6 +16,10 @@
 //!   each tile is windowed to its own 1st-99th percentile and the tumour mask's boundary is burnt
 //!   in [`OUTLINE_RGB`].
 //!
+//! - [`attribution_figure`]: a patient's attribution bars (log-odds, positive towards SLM).
+//! - `*_marked` variants of the ROC, decision and calibration figures add a [`Marker`]: where one
+//!   patient sits.
+//!
 //! Structure a test (or a reader of the SVG) can rely on: the plot area is
 //! `<rect class="plot-area">`; each model curve is one `<path class="series" data-label=..>` in
 //! data order; reference lines have class `reference` (ROC chance, calibration ideal),
@@ -55,15 +59,26 @@ impl Series {
     }
 }
 
+/// Where one patient sits on a figure: a dashed vertical line at `x` (data units), a dot at
+/// `(x, y)` when `y` is given, labelled `label`. Drawn as `<g class="patient-marker">`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Marker {
+    pub x: f64,
+    pub y: Option<f64>,
+    pub label: String,
+}
+
 /// One image tile of [`representative_figure`]: `pixels` and `mask` are row-major with row 0 at
 /// the top, both `width * height` long. Pixels may be in any range (each tile is windowed to its
-/// own 1st..99th percentile); the outline drawn is the boundary of `mask`.
+/// own 1st..99th percentile); the outline drawn is the boundary of `mask`. `overlay` is empty,
+/// or a saliency map of the same size drawn over the image ([`tile_rgb`]).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Tile {
     pub width: usize,
     pub height: usize,
     pub pixels: Vec<f32>,
     pub mask: Vec<bool>,
+    pub overlay: Vec<f32>,
 }
 
 /// One patient's row of [`representative_figure`]: its label and one tile per channel.
@@ -322,6 +337,41 @@ impl Frame {
         );
     }
 
+    /// A patient's [`Marker`]: a dashed vertical line at `x` across the plot area, a dot at
+    /// `(x, y)` when `y` is given, and the label at the top of the line.
+    fn marker(&self, out: &mut String, marker: Option<&Marker>) {
+        let Some(m) = marker.filter(|m| m.x.is_finite()) else {
+            return;
+        };
+        let x = self.px(m.x.clamp(self.x.min, self.x.max));
+        let (y0, y1) = (self.top, self.top + self.plot_h);
+        let _ = write!(
+            out,
+            r##"<g class="patient-marker" data-x="{}"><line x1="{x:.2}" y1="{y0:.2}" x2="{x:.2}" y2="{y1:.2}" stroke="#111111" stroke-width="1.2" stroke-dasharray="3 3"/>"##,
+            m.x
+        );
+        if let Some(y) = m.y.filter(|y| y.is_finite()) {
+            let _ = write!(
+                out,
+                r##"<circle cx="{x:.2}" cy="{:.2}" r="5" fill="#111111" stroke="#ffffff" stroke-width="1.5"/>"##,
+                self.py(y.clamp(self.y.min, self.y.max))
+            );
+        }
+        let anchor = if x > self.left + self.plot_w * 0.7 {
+            "end"
+        } else {
+            "start"
+        };
+        let dx = if anchor == "end" { -4.0 } else { 4.0 };
+        let _ = write!(
+            out,
+            r##"<text x="{:.2}" y="{:.2}" text-anchor="{anchor}" font-size="12" fill="#111111">{}</text></g>"##,
+            x + dx,
+            y0 + 14.0,
+            esc(&m.label)
+        );
+    }
+
     /// Opens a group clipped to the plot area.
     fn open_clip(&self, out: &mut String) {
         let _ = write!(out, r#"<g clip-path="url(#{}-plot-clip)">"#, self.kind);
@@ -524,6 +574,11 @@ fn unit_square(
 /// ROC curves: x = 1 - specificity, y = sensitivity, both 0..1, with the grey dashed chance
 /// diagonal. Legend: one entry per curve (label usually like "Combined DL, AUC 0.82 (0.75-0.88)").
 pub fn roc_figure(title: &str, curves: &[Series]) -> String {
+    roc_figure_marked(title, curves, None)
+}
+
+/// [`roc_figure`] with a [`Marker`] (a patient's operating point).
+pub fn roc_figure_marked(title: &str, curves: &[Series], marker: Option<&Marker>) -> String {
     let axes = ("1 − Specificity", "Sensitivity");
     let (f, mut out) = unit_square("roc", title, axes, curves.len(), "Chance");
     let mut legend = Vec::new();
@@ -532,6 +587,7 @@ pub fn roc_figure(title: &str, curves: &[Series]) -> String {
         f.line(&mut out, "series", &c.label, &c.points, &style);
         legend.push((c.label.clone(), style, false));
     }
+    f.marker(&mut out, marker);
     out.push_str("</g>");
     f.legend(&mut out, &legend);
     out.push_str("</svg>");
@@ -547,6 +603,16 @@ pub const DCA_Y_MIN: f64 = -0.05;
 /// from [`DCA_Y_MIN`] to 5% of the range above the largest net benefit; anything lower is
 /// clipped at the axis. The x axis runs from 0 to the largest threshold, rounded up to a tick.
 pub fn decision_curve_figure(title: &str, curves: &[Series], treat_all: &Series) -> String {
+    decision_curve_figure_marked(title, curves, treat_all, None)
+}
+
+/// [`decision_curve_figure`] with a [`Marker`] (a patient's probability as the threshold).
+pub fn decision_curve_figure_marked(
+    title: &str,
+    curves: &[Series],
+    treat_all: &Series,
+    marker: Option<&Marker>,
+) -> String {
     let all = curves.iter().chain(std::iter::once(treat_all));
     let top = finite_max_y(all.clone()).unwrap_or(0.0).max(0.0);
     let y_max = (top + 0.05 * (top - DCA_Y_MIN)).max(0.05);
@@ -597,6 +663,7 @@ pub fn decision_curve_figure(title: &str, curves: &[Series], treat_all: &Series)
         f.line(&mut out, "series", &c.label, &c.points, &style);
         legend.push((c.label.clone(), style, false));
     }
+    f.marker(&mut out, marker);
     out.push_str("</g>");
     legend.push((all_label, all_style, false));
     legend.push(("Treat none".to_string(), none_style, false));
@@ -609,6 +676,15 @@ pub fn decision_curve_figure(title: &str, curves: &[Series], treat_all: &Series)
 /// is its points with circle markers joined by lines; the dashed grey "Ideal" diagonal is listed
 /// last in the legend.
 pub fn calibration_figure(title: &str, curves: &[Series]) -> String {
+    calibration_figure_marked(title, curves, None)
+}
+
+/// [`calibration_figure`] with a [`Marker`] (a patient's predicted probability).
+pub fn calibration_figure_marked(
+    title: &str,
+    curves: &[Series],
+    marker: Option<&Marker>,
+) -> String {
     let axes = ("Predicted probability", "Observed proportion");
     let (f, mut out) = unit_square("calibration", title, axes, curves.len() + 1, "Ideal");
     let ideal = Style::new(REFERENCE_GREY, 1.0, true);
@@ -639,10 +715,93 @@ pub fn calibration_figure(title: &str, curves: &[Series]) -> String {
         out.push_str("</g>");
         legend.push((c.label.clone(), style, true));
     }
+    f.marker(&mut out, marker);
     out.push_str("</g>");
     legend.push(("Ideal".to_string(), ideal, false));
     f.legend(&mut out, &legend);
     out.push_str("</svg>");
+    out
+}
+
+/// Attribution bars: one horizontal bar per `(label, value)` from a zero line, towards the
+/// right (vermilion, `class="bar positive"`) for evidence of SLM, towards the left (blue,
+/// `class="bar negative"`) against, each with its value in log-odds; `note` under the bars.
+pub fn attribution_figure(title: &str, bars: &[(String, f64)], note: &str) -> String {
+    let label_w = bars
+        .iter()
+        .map(|(l, _)| text_width(l, 12.0))
+        .fold(80.0, f64::max)
+        .ceil();
+    let (plot_w, row) = (360.0, 26.0);
+    let left = 16.0 + label_w + 8.0;
+    let width = (left + plot_w + 70.0)
+        .max(text_width(title, 16.0) + 40.0)
+        .ceil();
+    let top = 48.0;
+    let height = (top + bars.len() as f64 * row + 44.0).ceil();
+    let reach = bars
+        .iter()
+        .map(|(_, v)| v.abs())
+        .filter(|v| v.is_finite())
+        .fold(0.0, f64::max)
+        .max(1e-9);
+    let zero = left + plot_w / 2.0;
+    let scale = plot_w / 2.0 / reach;
+    let mut out = String::new();
+    let _ = write!(
+        out,
+        r##"<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}" font-family="{FONT_FAMILY}" class="livermet-figure" data-kind="attribution"><rect x="0" y="0" width="{width}" height="{height}" fill="#ffffff"/>"##
+    );
+    if !title.is_empty() {
+        let _ = write!(
+            out,
+            r##"<text class="title" x="{:.1}" y="28" text-anchor="middle" font-size="16" font-weight="bold" fill="#111111">{}</text>"##,
+            width / 2.0,
+            esc(title)
+        );
+    }
+    for (i, (label, v)) in bars.iter().enumerate() {
+        let y = top + i as f64 * row;
+        let v = if v.is_finite() { *v } else { 0.0 };
+        let (x, w) = if v >= 0.0 {
+            (zero, v * scale)
+        } else {
+            (zero + v * scale, -v * scale)
+        };
+        let (class, colour) = if v >= 0.0 {
+            ("bar positive", PALETTE[1])
+        } else {
+            ("bar negative", PALETTE[0])
+        };
+        let _ = write!(
+            out,
+            r##"<text x="{:.1}" y="{:.1}" text-anchor="end" font-size="12" fill="#111111">{}</text><rect class="{class}" data-label="{}" data-value="{v}" x="{x:.2}" y="{:.1}" width="{w:.2}" height="{:.1}" fill="{colour}"/>"##,
+            left - 8.0,
+            y + 16.0,
+            esc(label),
+            esc(label),
+            y + 4.0,
+            row - 8.0
+        );
+        let (tx, anchor) = if v >= 0.0 {
+            (x + w + 4.0, "start")
+        } else {
+            (x - 4.0, "end")
+        };
+        let _ = write!(
+            out,
+            r##"<text x="{tx:.1}" y="{:.1}" text-anchor="{anchor}" font-size="11" fill="#333333">{v:+.3}</text>"##,
+            y + 16.0
+        );
+    }
+    let y_end = top + bars.len() as f64 * row;
+    let _ = write!(
+        out,
+        r##"<line class="zero" x1="{zero:.1}" y1="{:.1}" x2="{zero:.1}" y2="{y_end:.1}" stroke="#333333" stroke-width="1"/><text class="note" x="16" y="{:.1}" font-size="12" fill="#333333">{}</text></svg>"##,
+        top - 4.0,
+        y_end + 24.0,
+        esc(note)
+    );
     out
 }
 
@@ -793,10 +952,13 @@ pub fn window_1_99(pixels: &[f32]) -> Option<(f32, f32)> {
 
 /// A tile as 8-bit RGB (row-major, 3 bytes a pixel): grey = the pixel windowed to the tile's own
 /// 1st..99th percentile (non-finite pixels and constant tiles are black), and every pixel of
-/// [`mask_boundary`] set to [`OUTLINE_RGB`].
+/// [`mask_boundary`] set to [`OUTLINE_RGB`]. A non-empty `overlay` is scaled to its own
+/// maximum `m` and blended over the grey as a heat colour (red at 0 to yellow at `m`, opacity
+/// 0.6 · value / m; values below a tenth of `m` are not drawn), under the outline.
 pub fn tile_rgb(tile: &Tile) -> Result<Vec<u8>, ReportError> {
     let n = tile.width.checked_mul(tile.height).unwrap_or(0);
-    if n == 0 || tile.pixels.len() != n || tile.mask.len() != n {
+    let overlay_ok = tile.overlay.is_empty() || tile.overlay.len() == n;
+    if n == 0 || tile.pixels.len() != n || tile.mask.len() != n || !overlay_ok {
         return Err(ReportError::Png(format!(
             "tile of {}x{} has {} pixels and {} mask values (need {} of each)",
             tile.width,
@@ -808,18 +970,36 @@ pub fn tile_rgb(tile: &Tile) -> Result<Vec<u8>, ReportError> {
     }
     let (lo, hi) = window_1_99(&tile.pixels).unwrap_or((0.0, 0.0));
     let boundary = mask_boundary(&tile.mask, tile.width, tile.height);
+    let top = tile
+        .overlay
+        .iter()
+        .copied()
+        .filter(|v| v.is_finite())
+        .fold(0.0f32, f32::max);
     let mut rgb = Vec::with_capacity(n * 3);
-    for (p, b) in tile.pixels.iter().zip(&boundary) {
+    for (i, (p, b)) in tile.pixels.iter().zip(&boundary).enumerate() {
         if *b {
             rgb.extend_from_slice(&OUTLINE_RGB);
             continue;
         }
         let g = if p.is_finite() && hi > lo {
-            (((p - lo) / (hi - lo)).clamp(0.0, 1.0) * 255.0).round() as u8
+            ((p - lo) / (hi - lo)).clamp(0.0, 1.0) * 255.0
         } else {
-            0
+            0.0
         };
-        rgb.extend_from_slice(&[g, g, g]);
+        let heat = match tile.overlay.get(i) {
+            Some(&v) if top > 0.0 && v.is_finite() && v >= 0.1 * top => Some(v / top),
+            _ => None,
+        };
+        let px = match heat {
+            Some(h) => {
+                let a = 0.6 * h;
+                let heat_rgb = [255.0, 255.0 * h, 0.0];
+                heat_rgb.map(|c| (g * (1.0 - a) + c * a).round() as u8)
+            }
+            None => [g.round() as u8; 3],
+        };
+        rgb.extend_from_slice(&px);
     }
     Ok(rgb)
 }

@@ -16,6 +16,7 @@ pub mod browser;
 mod error;
 pub mod figures;
 pub mod html;
+pub mod patient_page;
 pub mod png;
 pub mod study_report;
 pub mod whole_study;
@@ -23,8 +24,8 @@ pub mod whole_study;
 pub use browser::{BrowserCheck, check_in_browser, screenshot};
 pub use error::ReportError;
 pub use figures::{
-    Series, Tile, TileRow, calibration_figure, decision_curve_figure, representative_figure,
-    roc_figure,
+    Marker, Series, Tile, TileRow, attribution_figure, calibration_figure, decision_curve_figure,
+    representative_figure, roc_figure,
 };
 pub use html::Page;
 pub use png::svg_to_png;

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use livermet_stats::table1::text::{TextRow, header, p_text, text_rows};
 use livermet_stats::thresholds::ThresholdMetrics;
 use livermet_study::evaluate::CohortEvaluation;
+use livermet_study::explain::CohortAttribution;
 use livermet_study::representative::Case;
 use livermet_study::results::StudyResults;
 use livermet_study::{CohortScores, ModelName};
@@ -39,6 +40,8 @@ pub struct ReportInputs<'a> {
     pub scores: Vec<&'a CohortScores>,
     /// Representative patients per cohort key.
     pub cases: Vec<(String, Vec<Case>)>,
+    /// The Combined model's attribution per cohort (empty without a Combined model).
+    pub attributions: Vec<CohortAttribution>,
     /// Wall time of the study, seconds.
     pub seconds: f64,
 }
@@ -100,6 +103,10 @@ pub fn write_study_report(out: &Path, inputs: &ReportInputs) -> Result<ReportFil
         csv(&association_header(), &every_cohort(r, association_rows_of)).as_bytes(),
     )?;
     put("cf_model.csv", csv(&cf_header(), &cf_rows(r)).as_bytes())?;
+    if !inputs.attributions.is_empty() {
+        let (header, rows) = attribution_table(&inputs.attributions, false);
+        put("attribution_shares.csv", csv(&header, &rows).as_bytes())?;
+    }
     for (key, c) in &r.cohorts {
         let rows: Vec<Vec<String>> = table1_rows(c).into_iter().map(|t| t.cells).collect();
         put(
@@ -169,6 +176,7 @@ pub fn write_study_report(out: &Path, inputs: &ReportInputs) -> Result<ReportFil
             page.figure(&figure_caption("representative", key), &svg);
         }
     }
+    attribution_section(&mut page, &inputs.attributions);
     cf_section(&mut page, r);
     settings_section(&mut page, r);
     put("report.html", page.render().as_bytes())?;
@@ -185,10 +193,88 @@ fn figure_caption(kind: &str, key: &str) -> String {
             "Calibration curves (deciles of predicted risk against the observed SLM rate)"
         }
         _ => {
-            "Representative patients at the median-score threshold of the Combined model: T2WI, T1WI, T1CE, DWI and ADC of the middle tumour slice with the tumour outline"
+            "Representative patients at the median-score threshold of the Combined model: T2WI, T1WI, T1CE, DWI and ADC of the middle tumour slice with the tumour outline and the Combined model's Grad-CAM (red to yellow; OUT/saliency/<cohort>/<patient>/ holds the maps on the T2 grid)"
         }
     };
     format!("{what}. {}.", cohort_title(key))
+}
+
+/// The per-cohort table of attribution shares (exact Shapley values of the Combined model's
+/// log-odds, [`livermet_study::explain`]).
+fn attribution_section(page: &mut Page, attributions: &[CohortAttribution]) {
+    if attributions.is_empty() {
+        return;
+    }
+    page.section("Clinical values or images: attribution");
+    page.paragraph(
+        "Exact Shapley values of the Combined model's log-odds of each patient (by the unit that \
+         scored it) over two players, the clinical values and the images, against the training \
+         patients' mean clinical values and mean image features; the share of a player is its \
+         |value| over the sum of both. The feature columns are the mean |Shapley value| of each \
+         clinical feature with the images held at the patient's (log-odds).",
+    );
+    let (header, rows) = attribution_table(attributions, true);
+    page.table(
+        "Mean attribution shares of the Combined model per cohort",
+        &header,
+        &rows,
+    );
+}
+
+/// The attribution shares per cohort: for the page (`html`: titles, percentages, 3 decimals)
+/// or for `attribution_shares.csv` (keys, full precision).
+fn attribution_table(
+    attributions: &[CohortAttribution],
+    html: bool,
+) -> (Vec<String>, Vec<Vec<String>>) {
+    let features: Vec<String> = attributions
+        .first()
+        .map(|a| a.mean_abs_features.keys().cloned().collect())
+        .unwrap_or_default();
+    let mut header: Vec<String> = if html {
+        names(&["Cohort", "n", "clinical share", "imaging share"])
+    } else {
+        names(&["cohort", "n", "mean_clinical_share", "mean_imaging_share"])
+    };
+    header.extend(features.iter().map(|f| {
+        if html {
+            format!("|{f}|")
+        } else {
+            format!("mean_abs_{f}")
+        }
+    }));
+    let rows = attributions
+        .iter()
+        .map(|a| {
+            let share = |v: f64| {
+                if html {
+                    format!("{:.1}%", 100.0 * v)
+                } else {
+                    v.to_string()
+                }
+            };
+            let mut r = vec![
+                if html {
+                    cohort_title(&a.cohort).to_string()
+                } else {
+                    a.cohort.clone()
+                },
+                a.n.to_string(),
+                share(a.mean_clinical_share),
+                share(a.mean_imaging_share),
+            ];
+            r.extend(features.iter().map(|f| {
+                let v = a.mean_abs_features[f];
+                if html {
+                    format!("{v:.3}")
+                } else {
+                    v.to_string()
+                }
+            }));
+            r
+        })
+        .collect();
+    (header, rows)
 }
 
 fn summary_section(page: &mut Page, r: &StudyResults, seconds: f64) {
@@ -713,6 +799,7 @@ fn cases_figure(key: &str, cases: &[Case]) -> String {
                     height: c.size,
                     pixels: px.clone(),
                     mask: c.mask.clone(),
+                    overlay: c.saliency.clone(),
                 })
                 .collect(),
         })

@@ -7,6 +7,7 @@ use std::time::Instant;
 
 use livermet_model::Device;
 use livermet_study::bundle::write_bundle;
+use livermet_study::explain::{case_saliency, cohort_attribution};
 use livermet_study::plan::is_done;
 use livermet_study::representative::representative_cases;
 use livermet_study::results::{StudyResults, study_results};
@@ -28,7 +29,7 @@ pub fn run_whole_study(
 ) -> Result<StudyResults, ReportError> {
     let start = Instant::now();
     let run = run_study(settings, out, device, obs)?;
-    report_study(&run, out, start, obs)
+    report_study(&run, out, start, device, obs)
 }
 
 /// Runs step `step` of the opened `study` (`livermet study --unit NAME`), exactly as
@@ -55,7 +56,7 @@ pub fn run_study_step(
         .into());
     }
     let out = study.out.clone();
-    report_study(&study.collect()?, &out, start, obs)?;
+    report_study(&study.collect()?, &out, start, device, obs)?;
     Ok(StepOutcome::Done)
 }
 
@@ -64,6 +65,7 @@ fn report_study(
     run: &StudyRun,
     out: &Path,
     start: Instant,
+    device: &Device,
     obs: &dyn Observer,
 ) -> Result<StudyResults, ReportError> {
     let settings = &run.settings;
@@ -88,6 +90,33 @@ fn report_study(
             ));
         }
     }
+    // Where the Combined model looked on each representative patient, and how its log-odds
+    // split between clinical values and images in each cohort.
+    let mut attributions = Vec::new();
+    if settings.fits(ModelName::Combined) {
+        for (cohort, list) in &mut cases {
+            for case in list.iter_mut() {
+                let maps = case_saliency(run, cohort, &case.patient_id, device)?;
+                let dir = livermet_io::patient_dir(
+                    &out.join("saliency").join(cohort.as_str()),
+                    &case.patient_id,
+                )
+                .map_err(livermet_study::StudyError::from)?;
+                livermet_io::write_dir_atomic(&dir, |tmp| {
+                    livermet_io::write_nifti(
+                        &maps.grad_cam,
+                        &tmp.join("saliency_combined.nii.gz"),
+                    )?;
+                    livermet_io::write_nifti(
+                        &maps.occlusion,
+                        &tmp.join("occlusion_combined.nii.gz"),
+                    )
+                })?;
+                case.saliency = maps.middle_grad_cam;
+            }
+            attributions.extend(cohort_attribution(run, cohort, device)?);
+        }
+    }
     let mut scores = vec![&run.primary_cv];
     scores.extend(run.external_scores.as_ref());
     write_study_report(
@@ -96,9 +125,10 @@ fn report_study(
             results: &results,
             scores,
             cases,
+            attributions,
             seconds: start.elapsed().as_secs_f64(),
         },
     )?;
-    write_bundle(run, results.validation_summary(), &out.join("model"))?;
+    write_bundle(run, &results, &out.join("model"))?;
     Ok(results)
 }

@@ -236,6 +236,7 @@ fn tiles_are_windowed_to_their_own_percentiles() {
         height: 1,
         pixels,
         mask: vec![false; w],
+        overlay: Vec::new(),
     };
     let rgb = tile_rgb(&tile).unwrap();
     let g: Vec<u8> = rgb.chunks(3).map(|p| p[0]).collect();
@@ -257,6 +258,7 @@ fn tiles_are_windowed_to_their_own_percentiles() {
         height: 2,
         pixels: vec![7.0; 6],
         mask: vec![false; 6],
+        overlay: Vec::new(),
     };
     assert!(tile_rgb(&flat).unwrap().iter().all(|v| *v == 0));
     // Wrong sizes are an error, not a panic.
@@ -265,6 +267,7 @@ fn tiles_are_windowed_to_their_own_percentiles() {
         height: 2,
         pixels: vec![0.0; 5],
         mask: vec![false; 6],
+        overlay: Vec::new(),
     };
     assert!(tile_rgb(&bad).is_err());
 }
@@ -314,6 +317,7 @@ fn representative_figure_marks_invalid_tiles() {
                 height: 4,
                 pixels: vec![0.0; 3],
                 mask: vec![true; 16],
+                overlay: Vec::new(),
             },
         ],
     }];

@@ -136,3 +136,41 @@ pub fn level_counts(values: &[&str], levels: &[String]) -> Vec<LevelCount> {
         })
         .collect()
 }
+
+/// Midranks (1-based; tied values share the mean of their ranks), as R's `rank()` and scipy's
+/// `rankdata` with the default "average" method.
+pub fn midranks(values: &[f64]) -> Vec<f64> {
+    let mut order: Vec<usize> = (0..values.len()).collect();
+    order.sort_unstable_by(|&a, &b| values[a].total_cmp(&values[b]));
+    let mut ranks = vec![0.0; values.len()];
+    let mut start = 0;
+    while start < order.len() {
+        let mut end = start + 1;
+        while end < order.len() && values[order[end]] == values[order[start]] {
+            end += 1;
+        }
+        let midrank = (start + end + 1) as f64 / 2.0;
+        for &i in &order[start..end] {
+            ranks[i] = midrank;
+        }
+        start = end;
+    }
+    ranks
+}
+
+/// Pearson's correlation; `None` for fewer than two pairs, different lengths or a constant.
+pub fn pearson(x: &[f64], y: &[f64]) -> Option<f64> {
+    if x.len() != y.len() || x.len() < 2 {
+        return None;
+    }
+    let (mx, my) = (mean(x)?, mean(y)?);
+    let sxy: f64 = x.iter().zip(y).map(|(a, b)| (a - mx) * (b - my)).sum();
+    let (sxx, syy) = (sum_of_squares(x)?, sum_of_squares(y)?);
+    (sxx > 0.0 && syy > 0.0).then(|| sxy / (sxx * syy).sqrt())
+}
+
+/// Spearman's rank correlation: Pearson's correlation of the midranks (R's
+/// `cor(method = "spearman")`, scipy's `spearmanr`); `None` as [`pearson`].
+pub fn spearman(x: &[f64], y: &[f64]) -> Option<f64> {
+    pearson(&midranks(x), &midranks(y))
+}

@@ -16,6 +16,7 @@ pub mod logistic;
 pub mod reclassification;
 pub mod roc;
 pub mod roc_report;
+pub mod shapley;
 pub mod stepwise;
 pub mod table;
 pub mod table1;

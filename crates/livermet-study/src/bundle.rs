@@ -5,19 +5,22 @@
 //! validation results, risk thresholds), `cf.json` (the final CF model), `standardisation.json`
 //! (the clinical vector's training mean and SD), `prepare.json` (preprocessing settings) and one
 //! folder per network (`mri/`, `combined/`: `net.json` + weights; with offset fusion
-//! `combined/offset_cf.json` too, the CF model whose linear predictor the network takes).
+//! `combined/offset_cf.json` too, the CF model whose linear predictor the network takes),
+//! `combined/image_baseline.json` (the attribution's image baseline) and `validation_curves.json`
+//! (the cross-validated ROC, calibration and decision curves a patient's page marks).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use livermet_cohort::{Patient, ValidateOptions, validate_cohort};
 use livermet_io::read_json;
-use livermet_model::{Device, Fusion, PreparedPatches, load_model, patient_scores};
+use livermet_model::{Device, Fusion, Net, NetConfig, PreparedPatches, load_model, patient_scores};
 use serde::{Deserialize, Serialize};
 
 use crate::StudyError;
 use crate::clinical::{CfFit, FeatureTable, Standardisation};
 use crate::prepare::{PrepareSettings, prepare_cohort};
+use crate::results::StudyResults;
 use crate::run::StudyRun;
 use crate::settings::ModelName;
 use crate::unit::{ClinicalInput, rows_for};
@@ -27,6 +30,76 @@ pub const BUNDLE_FORMAT: u32 = 2;
 
 /// The offset-fusion CF model beside the Combined network's weights.
 const OFFSET_CF_FILE: &str = "offset_cf.json";
+
+/// The Combined network's image baseline beside its weights.
+pub const IMAGE_BASELINE_FILE: &str = "image_baseline.json";
+
+/// The validation curves of the bundle.
+const CURVES_FILE: &str = "validation_curves.json";
+
+/// One model's validation curves.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ModelCurves {
+    /// ROC points `(1 - specificity, sensitivity, threshold)`; `None` for the first point,
+    /// whose threshold is +infinity.
+    pub roc: Vec<(f64, f64, Option<f64>)>,
+    /// Calibration bins `(mean predicted, observed)`.
+    pub calibration: Vec<(f64, f64)>,
+    /// Net benefit `(threshold, net benefit)`.
+    pub decision_curve: Vec<(f64, f64)>,
+}
+
+/// `validation_curves.json`: the curves of one validation cohort (cross-validated primary
+/// cohort), summary numbers only.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ValidationCurves {
+    pub cohort: String,
+    pub models: BTreeMap<ModelName, ModelCurves>,
+    /// Net benefit of treating everyone.
+    pub treat_all: Vec<(f64, f64)>,
+}
+
+impl ValidationCurves {
+    /// The curves of `cohort` of `results` (`None` when the study has no such cohort).
+    pub fn of(results: &StudyResults, cohort: &str) -> Option<Self> {
+        let c = results.cohorts.get(cohort)?;
+        let curve = |name: &str| -> Vec<(f64, f64)> {
+            c.decision_curves
+                .iter()
+                .filter(|d| d.model == name)
+                .map(|d| (d.threshold, d.net_benefit))
+                .collect()
+        };
+        let models = c
+            .models
+            .iter()
+            .map(|(m, e)| {
+                let roc = e
+                    .roc
+                    .iter()
+                    .map(|p| (p.fpr, p.tpr, p.threshold.is_finite().then_some(p.threshold)))
+                    .collect();
+                let calibration = e.calibration.as_ref().map_or(Vec::new(), |cal| {
+                    cal.curve
+                        .iter()
+                        .map(|b| (b.mean_predicted, b.observed))
+                        .collect()
+                });
+                let curves = ModelCurves {
+                    roc,
+                    calibration,
+                    decision_curve: curve(m.as_str()),
+                };
+                (*m, curves)
+            })
+            .collect();
+        Some(ValidationCurves {
+            cohort: cohort.into(),
+            models,
+            treat_all: curve("all"),
+        })
+    }
+}
 
 /// A model's validation summary on the card.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -56,13 +129,11 @@ pub struct ModelCard {
     pub intended_use: String,
 }
 
-/// Writes the bundle of a finished study into `dir` (replaced as a whole:
-/// [`livermet_io::write_dir_atomic`]).
-pub fn write_bundle(
-    run: &StudyRun,
-    validation: BTreeMap<String, BTreeMap<ModelName, CardAuc>>,
-    dir: &Path,
-) -> Result<(), StudyError> {
+/// Writes the bundle of a finished study with its evaluation `results` into `dir` (replaced as
+/// a whole: [`livermet_io::write_dir_atomic`]).
+pub fn write_bundle(run: &StudyRun, results: &StudyResults, dir: &Path) -> Result<(), StudyError> {
+    let validation = results.validation_summary();
+    let curves = ValidationCurves::of(results, "primary_cv");
     let training_slm = run.primary.iter().filter(|p| p.slm == Some(true)).count();
     let mut thresholds = BTreeMap::new();
     for (m, s) in &run.primary_apparent.scores {
@@ -110,8 +181,24 @@ pub fn write_bundle(
             let dir = tmp.join(ModelName::Combined.slug());
             livermet_io::write_json_atomic(&dir.join(OFFSET_CF_FILE), cf)?;
         }
+        if let Some(b) = &run.final_image_baseline {
+            let dir = tmp.join(ModelName::Combined.slug());
+            livermet_io::write_json_atomic(&dir.join(IMAGE_BASELINE_FILE), b)?;
+        }
+        if let Some(c) = &curves {
+            livermet_io::write_json_atomic(&tmp.join(CURVES_FILE), c)?;
+        }
         Ok(())
     })?)
+}
+
+/// The JSON file at `path`, if there is one.
+fn optional<T: serde::de::DeserializeOwned>(path: PathBuf) -> Result<Option<T>, StudyError> {
+    Ok(if path.exists() {
+        Some(read_json(&path)?)
+    } else {
+        None
+    })
 }
 
 /// A loaded bundle.
@@ -124,6 +211,10 @@ pub struct Bundle {
     pub prepare: PrepareSettings,
     /// The CF model of the Combined network's offset (offset fusion only).
     pub offset_cf: Option<CfFit>,
+    /// The Combined network's image baseline (absent in bundles written before `--explain`).
+    pub image_baseline: Option<Vec<f64>>,
+    /// The cross-validated curves (absent likewise).
+    pub curves: Option<ValidationCurves>,
 }
 
 impl Bundle {
@@ -160,15 +251,12 @@ impl Bundle {
         } else {
             None
         };
-        let offset_cf_path = dir.join(ModelName::Combined.slug()).join(OFFSET_CF_FILE);
-        let offset_cf = if offset_cf_path.exists() {
-            Some(read_json(&offset_cf_path)?)
-        } else {
-            None
-        };
+        let combined = dir.join(ModelName::Combined.slug());
         Ok(Bundle {
             dir: dir.to_path_buf(),
-            offset_cf,
+            offset_cf: optional(combined.join(OFFSET_CF_FILE))?,
+            image_baseline: optional(combined.join(IMAGE_BASELINE_FILE))?,
+            curves: optional(dir.join(CURVES_FILE))?,
             cf,
             standardisation: read_json(&dir.join("standardisation.json"))?,
             prepare: read_json(&dir.join("prepare.json"))?,
@@ -209,6 +297,16 @@ pub fn predict_patient(
     work: &Path,
     device: &Device,
 ) -> Result<Prediction, StudyError> {
+    Ok(predict_one(bundle, row_csv, work, device)?.1)
+}
+
+/// [`predict_patient`], with the patient as read from `row_csv` (what `--explain` needs).
+pub fn predict_one(
+    bundle: &Bundle,
+    row_csv: &Path,
+    work: &Path,
+    device: &Device,
+) -> Result<(Patient, Prediction), StudyError> {
     let mut one = predict_rows(bundle, row_csv, work, device, true)?;
     Ok(one.remove(0))
 }
@@ -222,7 +320,10 @@ pub fn predict_cohort(
     work: &Path,
     device: &Device,
 ) -> Result<Vec<Prediction>, StudyError> {
-    predict_rows(bundle, cohort_csv, work, device, false)
+    Ok(predict_rows(bundle, cohort_csv, work, device, false)?
+        .into_iter()
+        .map(|(_, p)| p)
+        .collect())
 }
 
 fn predict_rows(
@@ -231,7 +332,7 @@ fn predict_rows(
     work: &Path,
     device: &Device,
     exactly_one: bool,
-) -> Result<Vec<Prediction>, StudyError> {
+) -> Result<Vec<(Patient, Prediction)>, StudyError> {
     let report = validate_cohort(
         csv,
         &ValidateOptions {
@@ -311,7 +412,7 @@ fn predict_rows(
                         .map(|(_, w)| w.clone()),
                 )
                 .collect();
-            Ok(Prediction {
+            let prediction = Prediction {
                 patient_id: patient.id.clone(),
                 predictions: bundle
                     .card
@@ -336,7 +437,8 @@ fn predict_rows(
                     .collect(),
                 prepared: crate::prepared_dir(work, &patient.id)?,
                 warnings,
-            })
+            };
+            Ok((patient.clone(), prediction))
         })
         .collect()
 }
@@ -349,8 +451,40 @@ fn network_scores(
     work: &Path,
     device: &Device,
 ) -> Result<Vec<f64>, StudyError> {
+    let (net, cfg, src) = network_and_patches(bundle, model, patients, work, device)?;
+    Ok(patient_scores(&net, &cfg, &src, SCORING_BATCH)?)
+}
+
+/// The bundle's network `model` and the tumour slices of `patients` (prepared in `work`) with
+/// the network's clinical input.
+pub fn network_and_patches(
+    bundle: &Bundle,
+    model: ModelName,
+    patients: &[Patient],
+    work: &Path,
+    device: &Device,
+) -> Result<(Net, NetConfig, PreparedPatches), StudyError> {
     let (net, cfg) = load_model(&bundle.dir.join(model.slug()), device)?;
-    let input = match (model, cfg.fusion, &bundle.offset_cf) {
+    let input = clinical_input(bundle, model, cfg.fusion)?;
+    let rows = rows_for(patients.iter(), input);
+    let src = PreparedPatches::load(
+        work,
+        &rows,
+        cfg.in_channels,
+        cfg.patch_size,
+        livermet_image::AugmentConfig::default(),
+        &|| {},
+    )?;
+    Ok((net, cfg, src))
+}
+
+/// What the bundle's network `model` (with `fusion`) takes of a patient's clinical values.
+pub fn clinical_input(
+    bundle: &Bundle,
+    model: ModelName,
+    fusion: Fusion,
+) -> Result<ClinicalInput<'_>, StudyError> {
+    Ok(match (model, fusion, &bundle.offset_cf) {
         (ModelName::Combined, Fusion::Paper, _) => {
             ClinicalInput::Standardised(&bundle.standardisation)
         }
@@ -364,17 +498,7 @@ fn network_scores(
             });
         }
         _ => ClinicalInput::None,
-    };
-    let rows = rows_for(patients.iter(), input);
-    let src = PreparedPatches::load(
-        work,
-        &rows,
-        cfg.in_channels,
-        cfg.patch_size,
-        livermet_image::AugmentConfig::default(),
-        &|| {},
-    )?;
-    Ok(patient_scores(&net, &cfg, &src, SCORING_BATCH)?)
+    })
 }
 
 /// Patches per inference batch when scoring a bundle's patients.

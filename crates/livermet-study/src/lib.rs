@@ -10,6 +10,7 @@ pub mod clinical;
 pub mod cohort_io;
 mod error;
 pub mod evaluate;
+pub mod explain;
 pub mod plan;
 pub mod prepare;
 mod prepare_patient;

@@ -29,6 +29,9 @@ pub struct Case {
     pub channels: Vec<Vec<f32>>,
     /// The tumour ROI on the same patch.
     pub mask: Vec<bool>,
+    /// The Combined model's Grad-CAM on the same patch (empty until the report adds it:
+    /// [`crate::explain::case_saliency`]).
+    pub saliency: Vec<f32>,
 }
 
 /// The four cases of `model` in `scores`, read from the prepared data in `prepared`.
@@ -60,7 +63,7 @@ pub fn representative_cases(
     for (kind, i) in kinds {
         let Some(i) = i else { continue };
         let id = &scores.patient_ids[i];
-        let (channels, mask) = middle_slice_patch(&prepared_dir(prepared, id)?, patch_size)?;
+        let (_, channels, mask) = middle_slice_patch(&prepared_dir(prepared, id)?, patch_size)?;
         out.push(Case {
             kind,
             patient_id: id.clone(),
@@ -68,13 +71,18 @@ pub fn representative_cases(
             size: patch_size,
             channels,
             mask,
+            saliency: Vec::new(),
         });
     }
     Ok(out)
 }
 
-/// The plain patch of each channel and of the ROI on the patient's middle tumour slice.
-fn middle_slice_patch(dir: &Path, size: usize) -> Result<(Vec<Vec<f32>>, Vec<bool>), StudyError> {
+/// The middle tumour slice's index on the T2 grid, and the plain patch of each channel and of
+/// the ROI on it, from a prepared patient's folder `dir`.
+pub(crate) fn middle_slice_patch(
+    dir: &Path,
+    size: usize,
+) -> Result<(usize, Vec<Vec<f32>>, Vec<bool>), StudyError> {
     let manifest: PatchManifest = read_json(&dir.join("manifest.json"))?;
     let slice = manifest
         .slices
@@ -94,5 +102,5 @@ fn middle_slice_patch(dir: &Path, size: usize) -> Result<(Vec<Vec<f32>>, Vec<boo
         .iter()
         .map(|&v| v > 0.5)
         .collect();
-    Ok((per_channel, mask))
+    Ok((slice.k, per_channel, mask))
 }

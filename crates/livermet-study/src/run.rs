@@ -69,10 +69,15 @@ pub struct StudyRun {
     pub prepared_external: PathBuf,
     /// The predictors of the CF model of each fold.
     pub cf_per_fold: Vec<Vec<String>>,
+    /// The study's work folder (`OUT/work`: one folder per unit).
+    pub work: PathBuf,
     /// Where the final networks were saved (`<dir>/model`), by model.
     pub final_networks: Vec<(ModelName, PathBuf)>,
     /// The CF model whose linear predictor the final Combined network takes (offset fusion).
     pub final_offset_cf: Option<CfFit>,
+    /// The final Combined network's image baseline (its training patients' mean pooled image
+    /// features; [`crate::UnitRecord::image_baseline`]).
+    pub final_image_baseline: Option<Vec<f64>>,
     /// The true posteriors of a synthetic cohort (`truth.json` beside its CSVs), if any.
     pub twin_truth: Option<TwinTruth>,
 }
@@ -358,6 +363,7 @@ impl Study {
         });
         let mut final_cf = None;
         let mut final_offset_cf = None;
+        let mut final_image_baseline = None;
         let mut final_networks = Vec::new();
         for &model in &settings.models {
             let id = UnitId::Final(model);
@@ -374,6 +380,9 @@ impl Study {
             if let Some(cf) = fitted.offset_cf {
                 final_offset_cf = Some(cf);
             }
+            if let Some(b) = fitted.image_baseline {
+                final_image_baseline = Some(b);
+            }
             if model.is_network() {
                 final_networks.push((model, work.join(id.name()).join("model")));
             }
@@ -389,6 +398,7 @@ impl Study {
         Ok(StudyRun {
             twin_truth,
             final_offset_cf,
+            final_image_baseline,
             final_standardisation,
             primary_cv: cv,
             external_scores: ext_scores,
@@ -398,6 +408,7 @@ impl Study {
             prepared_primary: prepared_cohort_dir(&self.out, "primary"),
             prepared_external: prepared_cohort_dir(&self.out, "external"),
             final_networks,
+            work: work.clone(),
             settings: self.settings,
             primary: self.primary,
             external: self.external,

@@ -12,6 +12,7 @@ use std::path::Path;
 
 use livermet_cohort::{CLINICAL_FEATURES, FoldAssignment, Patient};
 use livermet_io::{read_json, write_bytes_atomic, write_json_atomic};
+use livermet_model::saliency::mean_image_features;
 use livermet_model::{
     Device, EpochLog, Fusion, ModelName, NetConfig, PatchSource, PatientRow, PreparedPatches,
     TrainConfig, Trainer, patient_scores, save_model,
@@ -224,6 +225,10 @@ pub struct UnitRecord {
     /// predictor the Combined network takes.
     #[serde(default)]
     pub offset_cf: Option<CfFit>,
+    /// Combined model: the mean pooled image feature vector of its training patients' tumour
+    /// slices, the image baseline of the attribution ([`crate::explain`]).
+    #[serde(default)]
+    pub image_baseline: Option<Vec<f64>>,
 }
 
 impl Unit<'_> {
@@ -275,6 +280,7 @@ pub fn fit_unit(
         cf: None,
         standardisation: None,
         offset_cf: None,
+        image_baseline: None,
     };
     let ids = |set: &[&Patient]| set.iter().map(|p| p.id.clone()).collect();
     if !unit.model.is_network() {
@@ -336,6 +342,9 @@ pub fn fit_unit(
             patient_ids: ids(set),
             scores,
         });
+    }
+    if unit.model == ModelName::Combined {
+        record.image_baseline = Some(mean_image_features(&fitted, &net, &train_src)?);
     }
     record.standardisation = Some(std);
     record.offset_cf = offset_cf;
@@ -412,11 +421,21 @@ pub enum ClinicalInput<'a> {
 impl ClinicalInput<'_> {
     /// The input of one patient.
     fn of(&self, p: &Patient) -> Vec<f32> {
+        self.of_features(&p.clinical.features())
+    }
+
+    /// The input for the five CF candidates `x` ([`CLINICAL_FEATURES`] order): also the
+    /// attribution's coalitions, where some features sit at their baseline.
+    pub fn of_features(&self, x: &[f64]) -> Vec<f32> {
         match self {
             ClinicalInput::None => Vec::new(),
-            ClinicalInput::Standardised(s) => s.apply(&p.clinical.features()),
+            ClinicalInput::Standardised(s) => s.apply(x),
             ClinicalInput::CfOffset(cf) => {
-                vec![cf.linear_predictor(&FeatureTable::clinical(&[p]))[0] as f32]
+                let table = FeatureTable {
+                    names: CLINICAL_FEATURES.iter().map(|s| s.to_string()).collect(),
+                    values: vec![x.to_vec()],
+                };
+                vec![cf.linear_predictor(&table)[0] as f32]
             }
         }
     }

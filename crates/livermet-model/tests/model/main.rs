@@ -6,4 +6,5 @@ mod conv;
 mod network;
 mod norm;
 mod resume;
+mod saliency;
 mod training;

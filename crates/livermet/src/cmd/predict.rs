@@ -1,18 +1,21 @@
 //! `livermet predict --bundle DIR/model --patient ROW.csv`: one new patient's SLM probability
 //! from every model of a study's bundle, with its risk group; `--cohort COHORT.csv` does the
-//! same for every row of a cohort CSV, loading each model once and batching across patients.
+//! same for every row of a cohort CSV, loading each model once and batching across patients;
+//! `--explain DIR` (with `--patient`) adds where the networks looked and why (saliency maps,
+//! attribution, a one-patient page).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context;
-use livermet_study::bundle::{Bundle, Prediction, predict_cohort, predict_patient};
+use livermet_study::bundle::{Bundle, Prediction, predict_cohort, predict_one};
+use livermet_study::explain::explain_patient;
 
 use livermet_model::device::{self, DeviceName};
 
 #[derive(clap::Args, Debug)]
 #[command(
-    after_help = "Example: livermet predict --bundle results/model --patient new_patient.csv --json\n\n\
+    after_help = "Example: livermet predict --bundle results/model --patient new_patient.csv --explain new_patient.explain\n\n\
 ROW.csv is a cohort CSV with one patient row (the `slm` cell may be empty); image paths are \
 relative to it. For many patients at once: livermet predict --bundle results/model --cohort new_patients.csv"
 )]
@@ -33,6 +36,10 @@ pub struct Args {
     /// Print JSON.
     #[arg(long)]
     pub json: bool,
+    /// With --patient: also explain the prediction into this folder (saliency_<model>.nii.gz and
+    /// occlusion_<model>.nii.gz on the T2 grid, attribution.json, patient.html).
+    #[arg(long, value_name = "DIR", requires = "patient")]
+    pub explain: Option<PathBuf>,
     /// Where the networks run.
     #[arg(long, default_value = "cpu")]
     pub device: DeviceName,
@@ -55,7 +62,21 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             .join(format!("{stem}.prepared"))
     });
     if args.patient.is_some() {
-        let p = predict_patient(&bundle, csv, &work, &device)?;
+        let (patient, p) = predict_one(&bundle, csv, &work, &device)?;
+        let p = match &args.explain {
+            None => p,
+            Some(dir) => {
+                let e = explain_patient(&bundle, &patient, p, &work, &device)?;
+                livermet_report::patient_page::write_explanation(dir, &bundle, &e)?;
+                if !args.json {
+                    eprintln!(
+                        "explanation (saliency maps, attribution, patient.html): {}",
+                        dir.display()
+                    );
+                }
+                e.prediction
+            }
+        };
         for w in &p.warnings {
             eprintln!("warning: {w}");
         }

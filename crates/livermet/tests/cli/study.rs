@@ -39,6 +39,20 @@ pub fn cohort(dir: &Path) -> PathBuf {
     toml
 }
 
+/// Every file under `dir`.
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}
+
 pub fn json(path: &Path) -> serde_json::Value {
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }
@@ -123,6 +137,9 @@ fn study_report_bundle_and_predict_agree() {
         "model/mri/model.bpk",
         "model/combined/net.json",
         "model/combined/offset_cf.json",
+        "model/combined/image_baseline.json",
+        "model/validation_curves.json",
+        "attribution_shares.csv",
     ]
     .map(String::from)
     .to_vec();
@@ -140,6 +157,12 @@ fn study_report_bundle_and_predict_agree() {
             "missing {f}"
         );
     }
+    // The saliency maps of the representative patients.
+    let maps: Vec<_> = walk(&out.join("saliency"))
+        .into_iter()
+        .filter(|p| p.ends_with("saliency_combined.nii.gz"))
+        .collect();
+    assert!(maps.len() >= 4, "{maps:?}");
     let png = std::fs::read(out.join("figures/roc_external.png")).unwrap();
     assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
 
@@ -422,6 +445,95 @@ fn study_report_bundle_and_predict_agree() {
         }
     }
     assert!(stderr(&o).contains("patients/s"), "{}", stderr(&o));
+
+    // --explain: saliency maps on the T2 grid, an efficient attribution, the patient's page.
+    let o = run_in(
+        d,
+        &[
+            "predict",
+            "--bundle",
+            "out/model",
+            "--patient",
+            "cohort/row.csv",
+            "--json",
+            "--explain",
+            "explained",
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let with_explain: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(with_explain["predictions"], p["predictions"]);
+    let ex = d.join("explained");
+    let t2_cell = row[col(
+        &header.split(',').map(String::from).collect::<Vec<_>>(),
+        "t2",
+    )]
+    .clone();
+    let t2 = livermet_io::read_volume(&d.join("cohort").join(&t2_cell)).unwrap();
+    for m in ["mri", "combined"] {
+        for kind in ["saliency", "occlusion"] {
+            let map = livermet_io::read_volume(&ex.join(format!("{kind}_{m}.nii.gz"))).unwrap();
+            assert_eq!(map.dims, t2.dims, "{kind}_{m}");
+            assert_eq!(map.frames, 1);
+            for (a, b) in map.affine.iter().flatten().zip(t2.affine.iter().flatten()) {
+                assert!(
+                    (a - b).abs() < 1e-4,
+                    "{kind}_{m} affine {:?} vs {:?}",
+                    map.affine,
+                    t2.affine
+                );
+            }
+            let nonzero = map.data.iter().filter(|v| **v != 0.0).count();
+            assert!(
+                nonzero > 0 && nonzero < map.data.len(),
+                "{kind}_{m}: zero outside the patches"
+            );
+        }
+    }
+    let a = json(&ex.join("attribution.json"));
+    let f = |k: &str| a[k].as_f64().unwrap_or_else(|| panic!("{k} in {a}"));
+    assert!(
+        (f("clinical") + f("imaging") - (f("logit") - f("baseline_logit"))).abs() < 1e-5,
+        "{a}"
+    );
+    assert_eq!(a["features"].as_object().unwrap().len(), 5, "{a}");
+    for pred in p["predictions"].as_array().unwrap() {
+        let m = pred["model"].as_str().unwrap();
+        assert_eq!(a["probabilities"][m], pred["probability"], "{m}");
+    }
+    let check = livermet_report::check_in_browser(&ex.join("patient.html")).unwrap();
+    assert!(check.errors.is_empty(), "{:?}", check.errors);
+    assert_eq!(
+        check.figures_total, 5,
+        "channels, attribution, ROC, calibration, DCA"
+    );
+    assert_eq!(check.figures_loaded, 5);
+    let html = std::fs::read_to_string(ex.join("patient.html")).unwrap();
+    assert!(html.contains("Research use") && html.contains("default-src 'none'"));
+    // A folder holding someone else's file is never replaced.
+    std::fs::write(ex.join("notes.txt"), "mine").unwrap();
+    let o = run_in(
+        d,
+        &[
+            "predict",
+            "--bundle",
+            "out/model",
+            "--patient",
+            "cohort/row.csv",
+            "--explain",
+            "explained",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("notes.txt") && stderr(&o).lines().count() == 1,
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(
+        std::fs::read_to_string(ex.join("notes.txt")).unwrap(),
+        "mine"
+    );
 
     // Bad bundle and bad patient row: one line each.
     let old = d.join("old-model");
