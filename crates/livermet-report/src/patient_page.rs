@@ -267,8 +267,7 @@ fn validation_figures(curves: &ValidationCurves, e: &Explanation) -> Vec<(String
     let operating = mc
         .roc
         .iter()
-        .filter(|(_, _, t)| t.is_none_or(|t| t >= score))
-        .last()
+        .rfind(|(_, _, t)| t.is_none_or(|t| t >= score))
         .map(|&(x, y, _)| (x, y));
     let label = format!("this patient ({model} {score:.2})");
     let roc_marker = operating.map(|(x, y)| Marker {

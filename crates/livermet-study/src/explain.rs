@@ -436,14 +436,17 @@ pub fn cohort_attribution(
     let mut out = Vec::with_capacity(patients.len());
     for p in patients {
         let id = scoring_unit(run, cohort, &p.id)?;
-        if !units.contains_key(&id.name()) {
-            let unit = load_unit(run, id, device)?;
-            if unit.record.image_baseline.is_none() {
-                return Ok(None);
+        let unit = match units.entry(id.name()) {
+            std::collections::btree_map::Entry::Occupied(e) => e.into_mut(),
+            std::collections::btree_map::Entry::Vacant(e) => {
+                let unit = load_unit(run, id, device)?;
+                if unit.record.image_baseline.is_none() {
+                    return Ok(None);
+                }
+                e.insert(unit)
             }
-            units.insert(id.name(), unit);
-        }
-        out.push((p.id.clone(), units[&id.name()].attribution(prepared, p)?));
+        };
+        out.push((p.id.clone(), unit.attribution(prepared, p)?));
     }
     let n = out.len().max(1) as f64;
     let share = |a: &Attribution| {

@@ -77,12 +77,12 @@ pub fn representative_cases(
     Ok(out)
 }
 
-/// The middle tumour slice's index on the T2 grid, and the plain patch of each channel and of
-/// the ROI on it, from a prepared patient's folder `dir`.
-pub(crate) fn middle_slice_patch(
-    dir: &Path,
-    size: usize,
-) -> Result<(usize, Vec<Vec<f32>>, Vec<bool>), StudyError> {
+/// The middle tumour slice's index on the T2 grid, the plain patch of each channel on it and
+/// the ROI's patch.
+pub(crate) type MiddleSlicePatch = (usize, Vec<Vec<f32>>, Vec<bool>);
+
+/// The [`MiddleSlicePatch`] of the prepared patient in folder `dir`.
+pub(crate) fn middle_slice_patch(dir: &Path, size: usize) -> Result<MiddleSlicePatch, StudyError> {
     let manifest: PatchManifest = read_json(&dir.join("manifest.json"))?;
     let slice = manifest
         .slices

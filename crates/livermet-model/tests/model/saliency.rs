@@ -94,7 +94,7 @@ fn a_window_over_the_whole_patch_drops_the_log_odds_to_the_filled_patch() {
                 .into_data()
                 .try_to_vec::<f32>()
                 .unwrap();
-            head_log_odds(&model, &cfg, &[f], &[clin.clone()]).unwrap()[0]
+            head_log_odds(&model, &cfg, &[f], std::slice::from_ref(&clin)).unwrap()[0]
         };
         let drop = z(&patch) - z(&filled);
         assert!((s.log_odds[k] - z(&patch)).abs() < 1e-4, "slice log-odds");

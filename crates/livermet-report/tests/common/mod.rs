@@ -89,6 +89,7 @@ pub fn disc_tile(w: usize, h: usize, cx: f64, cy: f64, r: f64) -> Tile {
         height: h,
         pixels,
         mask,
+        overlay: Vec::new(),
     }
 }
 
