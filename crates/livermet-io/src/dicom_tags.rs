@@ -54,95 +54,13 @@ pub(crate) fn has_dicm_magic(path: &Path) -> bool {
     }
 }
 
-/// The first element whose declared length runs past the end of the file: `(group, element,
-/// declared, remaining)`. dicom-parser reserves (and fills) a value's declared length before
-/// reading it, so a 20 KB file declaring a 4 GB element would make it allocate 4 GB; this walk
-/// over the element headers (PS3.5 7.1: explicit or implicit VR, defined or undefined lengths,
-/// sequences and items descended, encapsulated pixel fragments skipped) refuses such a file
-/// first. Found by fuzzing (fuzz/regressions/dicom). Deflated data sets are not walked.
-fn overlong_element(b: &[u8]) -> Option<(u16, u16, u64, u64)> {
-    // VRs with a 2-byte length (PS3.5 Table 7.1-2); every other VR, unknown ones included (as
-    // dicom-parser reads them), has 2 reserved bytes and a 4-byte length.
-    const SHORT_VRS: [&[u8; 2]; 21] = [
-        b"AE", b"AS", b"AT", b"CS", b"DA", b"DS", b"DT", b"FL", b"FD", b"IS", b"LO", b"LT", b"PN",
-        b"SH", b"SL", b"SS", b"ST", b"TM", b"UI", b"UL", b"US",
-    ];
-    let (mut pos, mut implicit, mut big, mut fragments) = (132usize, false, false, false);
-    while pos + 8 <= b.len() {
-        let in_meta = u16::from_le_bytes([b[pos], b[pos + 1]]) == 0x0002;
-        let be = big && !in_meta;
-        let u16_at = |o: usize| {
-            let a = [b[o], b[o + 1]];
-            if be {
-                u16::from_be_bytes(a)
-            } else {
-                u16::from_le_bytes(a)
-            }
-        };
-        let u32_at = |o: usize| {
-            let a = [b[o], b[o + 1], b[o + 2], b[o + 3]];
-            if be {
-                u32::from_be_bytes(a)
-            } else {
-                u32::from_le_bytes(a)
-            }
-        };
-        let (group, element) = (u16_at(pos), u16_at(pos + 2));
-        let item = group == 0xFFFE;
-        let vr = [b[pos + 4], b[pos + 5]];
-        let explicit = !item && (in_meta || !implicit);
-        let (len, header) = if !explicit {
-            (u32_at(pos + 4), 8)
-        } else if SHORT_VRS.contains(&&vr) {
-            (u32::from(u16_at(pos + 6)), 8)
-        } else {
-            if pos + 12 > b.len() {
-                return None;
-            }
-            (u32_at(pos + 8), 12)
-        };
-        pos += header;
-        if (group, element) == (0x7FE0, 0x0010) && len == u32::MAX {
-            fragments = true;
-        }
-        if (group, element) == (0xFFFE, 0xE0DD) {
-            fragments = false;
-        }
-        // Undefined length: the contents (elements or items) follow and are walked in turn.
-        if len == u32::MAX {
-            continue;
-        }
-        let remaining = (b.len() - pos) as u64;
-        if u64::from(len) > remaining {
-            return Some((group, element, u64::from(len), remaining));
-        }
-        if in_meta && element == 0x0010 {
-            let ts = String::from_utf8_lossy(&b[pos..pos + len as usize]);
-            let ts = ts.trim_end_matches(['\0', ' ']);
-            if ts == "1.2.840.10008.1.2.1.99" {
-                return None; // deflated: the rest is a zlib stream
-            }
-            implicit = ts == "1.2.840.10008.1.2";
-            big = ts == "1.2.840.10008.1.2.2";
-        }
-        // A sequence's items and an item's elements are walked; a pixel fragment is skipped.
-        let descend = (explicit && &vr == b"SQ") || (item && element == 0xE000 && !fragments);
-        if !descend {
-            pos += len as usize;
-        }
-    }
-    None
-}
-
 /// Parse one file; `Ok(None)` for a DICOMDIR (not an image).
 pub(crate) fn open_slice(path: &Path) -> Result<Option<SliceFile>, IoError> {
     let bytes = std::fs::read(path).map_err(|e| crate::error::read_error(path, e))?;
-    if let Some((g, e, declared, remaining)) = overlong_element(&bytes) {
+    if let Some(reason) = crate::dicom_lengths::bad_element_length(&bytes) {
         return Err(IoError::DicomFile {
             path: path.into(),
-            reason: format!(
-                "element ({g:04X},{e:04X}) declares {declared} bytes but only {remaining} remain: the file is truncated or corrupt"
-            ),
+            reason,
         });
     }
     let obj = OpenFileOptions::new()

@@ -17,6 +17,7 @@
 
 pub mod atomic;
 mod bvals;
+mod dicom_lengths;
 mod dicom_read;
 mod dicom_tags;
 mod dicom_write;
