@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 
 use crate::StatsError;
 use crate::logistic::Design;
+use crate::table1::{Variable, VariableKind};
 
 /// A CSV held as text columns.
 #[derive(Debug, Clone)]
@@ -32,6 +33,17 @@ pub struct Scored {
     pub dropped: usize,
 }
 
+impl Scored {
+    /// The first score that has one value in every row (its index and that value): such a
+    /// score ranks no one, and its AUC of 0.5 would come with a DeLong CI of zero width.
+    pub fn constant_score(&self) -> Option<(usize, f64)> {
+        self.scores.iter().enumerate().find_map(|(k, s)| {
+            let v = *s.first()?;
+            s.iter().all(|x| *x == v).then_some((k, v))
+        })
+    }
+}
+
 /// A logistic design read from a table: the predictors' columns and the outcome on the rows
 /// with every predictor, and how many rows were dropped for a missing predictor.
 #[derive(Debug, Clone)]
@@ -39,6 +51,8 @@ pub struct DesignRows {
     pub design: Design,
     pub y: Vec<bool>,
     pub dropped: usize,
+    /// The predictors' column names, in design order.
+    pub predictors: Vec<String>,
 }
 
 impl Table {
@@ -176,15 +190,40 @@ impl Table {
 }
 
 impl Table {
-    /// The design of `predictors` (in that order) for the outcome column `outcome`: numeric
-    /// columns, and the `categorical` ones (name, reference level; default the first level in
-    /// sorted order) as indicator columns named NAME[LEVEL].
+    /// The design of `predictors` (in that order; every column but the outcome when none is
+    /// named) for the outcome column `outcome`: numeric columns, and the `categorical` ones,
+    /// each `NAME` or `NAME:REFERENCE` (default reference: the first level in sorted order), as
+    /// indicator columns named NAME[LEVEL].
     pub fn design(
         &self,
         outcome: &str,
         predictors: &[String],
-        categorical: &[(String, Option<String>)],
+        categorical: &[String],
     ) -> Result<DesignRows, StatsError> {
+        let predictors: Vec<String> = if predictors.is_empty() {
+            let others = self.headers.iter().filter(|h| **h != outcome);
+            others.cloned().collect()
+        } else {
+            predictors.to_vec()
+        };
+        if predictors.is_empty() {
+            return Err(self.error("no predictor columns besides the outcome".into()));
+        }
+        let mut references = Vec::new();
+        for spec in categorical {
+            let (name, reference) = match spec.split_once(':') {
+                Some((n, r)) => (n, Some(r.to_string())),
+                None => (spec.as_str(), None),
+            };
+            if !predictors.iter().any(|p| p == name) {
+                return Err(self.error(format!(
+                    "--categorical `{name}` is not among the predictors ({})",
+                    predictors.join(", ")
+                )));
+            }
+            references.push((name.to_string(), reference));
+        }
+        let categorical = references;
         let oc = self.outcome_column(outcome)?;
         let cols = predictors
             .iter()
@@ -222,7 +261,65 @@ impl Table {
             design,
             y,
             dropped: self.rows.len() - rows.len(),
+            predictors,
         })
+    }
+}
+
+impl Table {
+    /// Table 1's variables grouped by the column `group`: `vars` in table order (default:
+    /// every column but the group and the `not_variables`), of the kind forced by
+    /// `categorical` / `continuous` or else of the automatic rule. Unknown names, the group
+    /// among the variables and a variable forced both ways are errors.
+    pub fn table1_variables(
+        &self,
+        group: &str,
+        vars: &[String],
+        not_variables: &[&str],
+        categorical: &[String],
+        continuous: &[String],
+    ) -> Result<Vec<Variable>, StatsError> {
+        let names: Vec<String> = if vars.is_empty() {
+            let others = self.headers.iter();
+            let others = others.filter(|h| *h != group && !not_variables.contains(&h.as_str()));
+            others.cloned().collect()
+        } else {
+            vars.iter().map(|v| v.trim().to_string()).collect()
+        };
+        for name in names.iter().chain(categorical).chain(continuous) {
+            self.column(name.trim())?;
+        }
+        if names.iter().any(|n| n == group) {
+            return Err(self.error(format!(
+                "--vars lists the grouping column `{group}`: remove it"
+            )));
+        }
+        let forced = |list: &[String], name: &str| list.iter().any(|v| v.trim() == name);
+        if let Some(both) = continuous.iter().find(|c| forced(categorical, c.trim())) {
+            return Err(self.error(format!(
+                "`{both}` is given both --categorical and --continuous: choose one"
+            )));
+        }
+        if names.is_empty() {
+            return Err(self.error(format!("no variables to tabulate besides `{group}`")));
+        }
+        names
+            .iter()
+            .map(|name| {
+                let kind = if forced(categorical, name) {
+                    Some(VariableKind::Categorical)
+                } else if forced(continuous, name) {
+                    Some(VariableKind::Continuous)
+                } else {
+                    None
+                };
+                Ok(Variable {
+                    name: name.clone(),
+                    cells: self.cells(self.column(name)?),
+                    kind,
+                })
+            })
+            .collect()
     }
 }
 

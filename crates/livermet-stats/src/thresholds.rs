@@ -16,6 +16,22 @@ pub enum ThresholdRule {
     Value(f64),
 }
 
+impl std::str::FromStr for ThresholdRule {
+    type Err = String;
+
+    /// `median` or a finite number.
+    fn from_str(s: &str) -> Result<Self, String> {
+        if s == "median" {
+            return Ok(ThresholdRule::Median);
+        }
+        s.parse::<f64>()
+            .ok()
+            .filter(|t| t.is_finite())
+            .map(ThresholdRule::Value)
+            .ok_or_else(|| format!("`{s}` is neither `median` nor a number"))
+    }
+}
+
 /// A proportion numerator / denominator with its exact 95% CI; the ratio and CI are `None`
 /// (JSON null) when the denominator is 0.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]

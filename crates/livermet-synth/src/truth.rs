@@ -51,7 +51,7 @@ pub struct ImageTruth {
     /// Tumour centre, T2 world RAS mm.
     pub tumour_centre_mm: [f64; 3],
     /// How the latent score shows in the images.
-    pub signal: TumourSignalTruth,
+    pub signal: TumourSignal,
 }
 
 /// The moving sequences' transforms (see [`TRANSFORM_CONVENTION`]).
@@ -86,30 +86,6 @@ impl AdcStats {
             min,
             max,
             n_voxels: n,
-        }
-    }
-}
-
-/// [`TumourSignal`] as stored.
-#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
-pub struct TumourSignalTruth {
-    pub adc: f64,
-    pub core_enhancement: f64,
-    pub ring_enhancement: f64,
-    pub texture_amplitude: f64,
-    pub texture_wavelength_mm: f64,
-    pub stranding: f64,
-}
-
-impl From<TumourSignal> for TumourSignalTruth {
-    fn from(s: TumourSignal) -> Self {
-        TumourSignalTruth {
-            adc: s.adc,
-            core_enhancement: s.core_enhancement,
-            ring_enhancement: s.ring_enhancement,
-            texture_amplitude: s.texture_amplitude,
-            texture_wavelength_mm: s.texture_wavelength_mm,
-            stranding: s.stranding,
         }
     }
 }
