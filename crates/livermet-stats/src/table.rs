@@ -348,4 +348,60 @@ mod tests {
         assert!(e.contains("columns: y, a, b"), "{e}");
         std::fs::remove_dir_all(&dir).unwrap();
     }
+
+    #[test]
+    fn designs_and_table1_variables_default_to_the_other_columns_and_name_the_file() {
+        let dir = std::env::temp_dir().join(format!("livermet-design-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let p = dir.join("d.csv");
+        let text = "patient_id,y,sex,age,t2\nA,1,M,50,x\nB,0,F,60,x\nC,1,F,NA,x\nD,0,M,70,x\n";
+        std::fs::write(&p, text).unwrap();
+        let t = Table::read(&p).unwrap();
+        let owned = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let d = t
+            .design("y", &owned(&["sex", "age"]), &owned(&["sex:M"]))
+            .unwrap();
+        assert_eq!(
+            (d.predictors, d.y.len(), d.dropped),
+            (owned(&["sex", "age"]), 3, 1)
+        );
+        let e = t
+            .design("y", &owned(&["age"]), &owned(&["sex"]))
+            .unwrap_err();
+        assert!(e.to_string().contains("d.csv: --categorical `sex`"), "{e}");
+        let none = t.table1_variables("y", &[], &["patient_id", "t2"], &owned(&["age"]), &[]);
+        let vars = none.unwrap();
+        let names: Vec<&str> = vars.iter().map(|v| v.name.as_str()).collect();
+        assert_eq!(names, ["sex", "age"]);
+        assert_eq!(vars[1].kind, Some(VariableKind::Categorical));
+        assert_eq!(vars[1].cells[2], None);
+        for (vars, cat, cont, want) in [
+            (owned(&["y"]), vec![], vec![], "grouping column `y`"),
+            (
+                vec![],
+                owned(&["age"]),
+                owned(&["age"]),
+                "`age` is given both",
+            ),
+            (owned(&["zz"]), vec![], vec![], "no column `zz`"),
+        ] {
+            let e = t
+                .table1_variables("y", &vars, &[], &cat, &cont)
+                .unwrap_err();
+            assert!(e.to_string().contains(want), "{e}");
+        }
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_constant_score_is_found() {
+        let scored = |scores| Scored {
+            outcomes: vec![true, false],
+            scores,
+            dropped: 0,
+        };
+        let s = scored(vec![vec![0.1, 0.2], vec![0.5, 0.5]]);
+        assert_eq!(s.constant_score(), Some((1, 0.5)));
+        assert_eq!(scored(vec![vec![0.1, 0.2]]).constant_score(), None);
+    }
 }

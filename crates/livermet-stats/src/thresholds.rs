@@ -194,3 +194,21 @@ pub fn threshold_metrics(
     }
     Ok(ThresholdMetrics::from_counts(t, tp, fp, tn, fn_))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rules_parse_as_the_command_line_writes_them() {
+        assert_eq!("median".parse(), Ok(ThresholdRule::Median));
+        assert_eq!("0.25".parse(), Ok(ThresholdRule::Value(0.25)));
+        for bad in ["x", "inf", "NaN", ""] {
+            assert!(bad.parse::<ThresholdRule>().is_err(), "{bad}");
+        }
+        use crate::reclassification::RiskCut;
+        assert_eq!("median".parse(), Ok(RiskCut::Median));
+        assert_eq!("0.2, 0.5".parse(), Ok(RiskCut::Common(vec![0.2, 0.5])));
+        assert!("0.2,x".parse::<RiskCut>().is_err());
+    }
+}

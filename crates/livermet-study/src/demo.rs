@@ -81,3 +81,27 @@ impl Demo {
         Ok((path, settings))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_cohort_is_current_only_for_the_settings_it_was_made_with() {
+        let dir = tempfile::tempdir().unwrap();
+        let demo = |protocol, seed| Demo {
+            out: dir.path().to_path_buf(),
+            protocol,
+            seed,
+        };
+        let quick = demo(Protocol::Quick, 1);
+        assert_eq!(quick.synth_settings().size, Size::Small);
+        assert_eq!(demo(Protocol::Paper, 1).synth_settings().size, Size::Paper);
+        assert!(!quick.cohort_is_current());
+        std::fs::create_dir_all(quick.cohort_dir()).unwrap();
+        quick.mark_cohort_current().unwrap();
+        assert!(quick.cohort_is_current());
+        assert!(!demo(Protocol::Quick, 2).cohort_is_current());
+        assert!(!demo(Protocol::Paper, 1).cohort_is_current());
+    }
+}

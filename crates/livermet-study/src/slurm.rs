@@ -449,6 +449,31 @@ mod tests {
     use super::*;
 
     #[test]
+    fn jobs_print_their_tasks_and_a_failed_job_fails_its_waiter() {
+        let job = |tasks| Job {
+            stage: "train",
+            id: "12".into(),
+            tasks,
+        };
+        let tasks = vec![(0, "fold0-mri".to_string()), (3, "final-cf".to_string())];
+        assert_eq!(
+            job(tasks).to_string(),
+            "train: job 12 tasks 0=fold0-mri 3=final-cf"
+        );
+        assert_eq!(job(Vec::new()).to_string(), "train: job 12");
+        let state = |s: &str, exit_code| JobState {
+            state: s.into(),
+            exit_code,
+        };
+        assert!(state("COMPLETED", 0).succeeded());
+        assert!(!state("COMPLETED", 3).succeeded() && !state("FAILED", 0).succeeded());
+        let codes = [(3, 3), (0, 1), (-1, 1), (300, 1)];
+        for (code, status) in codes {
+            assert_eq!(state("FAILED", code).waiter_status(), status, "{code}");
+        }
+    }
+
+    #[test]
     fn scripts_carry_the_resources_and_one_step_per_task() {
         let slurm = SlurmSettings {
             partition: Some("gpu".into()),

@@ -20,6 +20,15 @@ pub struct Truth {
     pub patients: Vec<PatientTruth>,
 }
 
+impl Truth {
+    /// The imaging truth of patient `id` (`None` for an unknown patient or a clinical-only
+    /// cohort).
+    pub fn images_of(&self, id: &str) -> Option<&ImageTruth> {
+        let patient = self.patients.iter().find(|t| t.patient_id == id)?;
+        patient.images.as_ref()
+    }
+}
+
 /// One patient's truth.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct PatientTruth {
