@@ -193,7 +193,7 @@ impl Table {
     /// The design of `predictors` (in that order; every column but the outcome when none is
     /// named) for the outcome column `outcome`: numeric columns, and the `categorical` ones,
     /// each `NAME` or `NAME:REFERENCE` (default reference: the first level in sorted order), as
-    /// indicator columns named NAME[LEVEL].
+    /// indicator columns named `NAME[LEVEL]`.
     pub fn design(
         &self,
         outcome: &str,

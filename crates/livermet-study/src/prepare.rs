@@ -153,7 +153,7 @@ pub struct PrepareReport {
 }
 
 /// The folder of one patient's prepared data: `out/<folder name of the ID>`
-/// ([`livermet_io::patient_dir`], the one place an ID becomes a path).
+/// ([`livermet_io::patient_dir()`], the one place an ID becomes a path).
 pub fn prepared_dir(out: &Path, patient_id: &str) -> Result<PathBuf, StudyError> {
     Ok(livermet_io::patient_dir(out, patient_id)?)
 }

@@ -1,6 +1,10 @@
 //! `livermet`: the command line. A thin layer over the library crates: it parses arguments,
 //! picks the device, shows progress, and turns errors into one line and an exit code.
 
+// The doc comments of the argument structs are clap's help text, written for a terminal
+// (`<model>`, `NAME[LEVEL]`), not rustdoc.
+#![allow(rustdoc::broken_intra_doc_links, rustdoc::invalid_html_tags)]
+
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
