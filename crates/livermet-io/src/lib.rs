@@ -28,6 +28,7 @@ mod nifti_header;
 mod nifti_read;
 mod nifti_write;
 pub mod patient_dir;
+pub mod utc;
 pub mod volume;
 
 use std::path::Path;

@@ -109,6 +109,10 @@ pub struct CardAuc {
 pub struct ModelCard {
     pub format: u32,
     pub livermet_version: String,
+    /// UTC date the bundle was written (`YYYY-MM-DD`); absent in bundles of livermet <= 0.1.0
+    /// before this field.
+    #[serde(default)]
+    pub created: Option<String>,
     pub protocol: livermet_model::Protocol,
     pub seed: u64,
     pub models: Vec<ModelName>,
@@ -137,6 +141,7 @@ pub fn write_bundle(run: &StudyRun, results: &StudyResults, dir: &Path) -> Resul
     let card = ModelCard {
         format: BUNDLE_FORMAT,
         livermet_version: env!("CARGO_PKG_VERSION").into(),
+        created: Some(livermet_io::utc::utc_date(std::time::SystemTime::now())),
         protocol: run.settings.protocol,
         seed: run.settings.seed,
         models: run.settings.models.clone(),
