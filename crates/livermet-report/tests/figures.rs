@@ -432,7 +432,7 @@ fn svg_to_png_rejects_bad_svg() {
 }
 
 /// The plot area `(x, y, width, height)` of a figure, from its clip rectangle.
-fn plot_area(svg: &str) -> (f64, f64, f64, f64) {
+fn clip_area(svg: &str) -> (f64, f64, f64, f64) {
     let doc = roxmltree::Document::parse(svg).unwrap();
     let r = doc
         .descendants()
@@ -467,7 +467,7 @@ fn a_patients_marker_label_stays_inside_the_plot_wherever_the_marker_is() {
             label: "this patient: 0.42 (high risk)".into(),
         };
         let svg = roc_figure_marked("ROC", &curves, Some(&marker));
-        let (left, top, width, _) = plot_area(&svg);
+        let (left, top, width, _) = clip_area(&svg);
         let img = decode_rgba(&svg_to_png(&svg).unwrap());
         // The label's band at the top of the plot (baseline top + 14, 12 px type).
         let cols = changed_columns(&img, &plain, top as u32 + 1, top as u32 + 17);
