@@ -472,14 +472,15 @@ fn a_patients_marker_label_stays_inside_the_plot_wherever_the_marker_is() {
         // The label's band at the top of the plot (baseline top + 14, 12 px type).
         let cols = changed_columns(&img, &plain, top as u32 + 1, top as u32 + 17);
         let (first, last) = (*cols.first().unwrap(), *cols.last().unwrap());
+        // The dashed line itself may sit on the plot's edge (antialiased, 1.2 px wide): 2 px.
         assert!(
-            f64::from(first) >= left - 1.0 && f64::from(last) <= left + width + 1.0,
+            f64::from(first) >= left - 2.5 && f64::from(last) <= left + width + 2.5,
             "marker at {x}: label drawn over columns {first}..{last}, plot {left}..{}",
             left + width
         );
-        // The whole label is drawn: about 0.5 em per character at least.
+        // The whole label is drawn: DejaVu Sans averages ~0.47 em per character here.
         assert!(
-            f64::from(last - first) > 0.5 * 12.0 * 30.0,
+            f64::from(last - first) > 0.4 * 12.0 * 30.0,
             "marker at {x}: {first}..{last}"
         );
     }

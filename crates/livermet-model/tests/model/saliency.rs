@@ -1,18 +1,20 @@
 //! Saliency: Grad-CAM is CAM for this architecture, occlusion measures log-odds drops, and the
 //! sanity checks of Adebayo et al. (2018) on a trained tiny network: its maps differ from those
-//! of the same network re-initialised, and Grad-CAM mass sits on the class signal.
+//! of the same network re-initialised, and Grad-CAM mass sits on the class signal; and the image
+//! evidence of an offset-fused Combined network falls when the images carry no signal.
 
 use burn::module::Module;
 use burn::tensor::{Tensor, TensorData};
 use livermet_model::saliency::{
-    OcclusionSettings, grad_cam_coarse, head_log_odds, patient_saliency, upsample_bilinear,
+    OcclusionSettings, grad_cam_coarse, head_log_odds, mean_image_features, patient_saliency,
+    slice_features, upsample_bilinear,
 };
-use livermet_model::{Fusion, NetConfig, PatchSource, Trainer, patient_scores};
+use livermet_model::{Fusion, InMemoryPatches, NetConfig, PatchSource, Trainer, patient_scores};
 use livermet_stats::describe::spearman;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-use crate::common::{CHANNELS, SIZE, cohort, cpu, quick_train, tiny_combined, tiny_net};
+use crate::common::{CHANNELS, SIZE, cohort, cpu, patch, quick_train, tiny_combined, tiny_net};
 
 fn images(b: usize, seed: u64) -> Vec<f32> {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
@@ -172,4 +174,68 @@ fn upsampled_maps_keep_their_mean_on_even_grids() {
     let up = upsample_bilinear(&[1.0, 3.0, 5.0, 7.0], [2, 2], 8);
     let mean = up.iter().sum::<f32>() / 64.0;
     assert!((mean - 4.0).abs() < 1e-5, "{mean}");
+}
+
+/// Mean over patients of the imaging share `|imaging| / (|imaging| + |clinical|)` of an
+/// offset-fused Combined network trained on 24 patients whose clinical offset (a CF linear
+/// predictor) carries part of the label and whose patches carry the class signal or not. With
+/// offset fusion the log-odds are `offset + g(features)`, so the two-player Shapley values are
+/// `clinical = offset - mean offset` and `imaging = g(features) - g(mean features)`, each
+/// averaged over the patient's slices (as `livermet_study::explain::attribution`).
+fn offset_imaging_share(image_signal: bool) -> f64 {
+    let d = cpu();
+    let cfg = tiny_net()
+        .with_dropout(0.0)
+        .with_n_clinical(1)
+        .with_fusion(Fusion::Offset);
+    let mut rng = ChaCha8Rng::seed_from_u64(41);
+    let mut data = InMemoryPatches::new(CHANNELS, SIZE, true);
+    for p in 0..24 {
+        let label = (p % 2) as u8;
+        let offset = if label == 1 { 0.5 } else { -0.5 } + rng.random::<f32>() - 0.5;
+        let shown = if image_signal { label } else { 0 };
+        let patches = (0..2).map(|_| patch(shown, &mut rng)).collect();
+        data.push(format!("P{p:03}"), label, vec![offset], patches)
+            .unwrap();
+    }
+    let mut t = Trainer::new(cfg.clone(), quick_train(6), &d).unwrap();
+    for _ in 0..6 {
+        t.run_epoch(&data, None, &mut |_| {}).unwrap();
+    }
+    let model = t.model();
+    let baseline: Vec<f32> = mean_image_features(&model, &cfg, &data)
+        .unwrap()
+        .iter()
+        .map(|&v| v as f32)
+        .collect();
+    let offsets: Vec<f64> = data
+        .patients()
+        .iter()
+        .map(|p| f64::from(p.clinical[0]))
+        .collect();
+    let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len() as f64;
+    let mean_offset = mean(&offsets);
+    let shares: Vec<f64> = (0..24)
+        .map(|p| {
+            let f = slice_features(&model, &cfg, &data, p).unwrap();
+            let rows = vec![data.patients()[p].clinical.clone(); f.len()];
+            let with = head_log_odds(&model, &cfg, &f, &rows).unwrap();
+            let without =
+                head_log_odds(&model, &cfg, &vec![baseline.clone(); f.len()], &rows).unwrap();
+            let imaging = (mean(&with) - mean(&without)).abs();
+            let clinical = (offsets[p] - mean_offset).abs();
+            imaging / (imaging + clinical).max(f64::MIN_POSITIVE)
+        })
+        .collect();
+    mean(&shares)
+}
+
+#[test]
+fn without_an_image_signal_the_imaging_share_of_the_combined_model_falls() {
+    let (with, without) = (offset_imaging_share(true), offset_imaging_share(false));
+    eprintln!("imaging share: image signal {with:.3}, none {without:.3}");
+    assert!(
+        without < 0.5 * with,
+        "imaging share with an image signal {with}, without {without}"
+    );
 }
