@@ -230,24 +230,11 @@ fn bundle_date(dir: &Path) -> String {
     {
         Some(d) => {
             let days = (d.as_secs() / 86_400) as i64;
-            let (y, m, day) = civil_from_days(days);
+            let (y, m, day) = livermet_study::provenance::civil_from_days(days);
             format!("written {y:04}-{m:02}-{day:02}")
         }
         None => "date unknown".into(),
     }
-}
-
-/// Gregorian date of a day count since 1970-01-01 (Hinnant's `civil_from_days`).
-fn civil_from_days(z: i64) -> (i64, u32, u32) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    (yoe + era * 400 + i64::from(m <= 2), m, d)
 }
 
 /// The bundle's ROC, calibration and decision curves with the patient's marker: on the ROC

@@ -151,6 +151,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         },
         prepare: None,
         slurm: Default::default(),
+        source: Default::default(),
     };
     let unit = Unit {
         name: format!("fold{fold}-{}", model.slug()),
