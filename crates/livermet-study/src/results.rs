@@ -79,12 +79,7 @@ fn cf_validation(patients: &[Patient], seed: u64) -> CfValidation {
     let y: Vec<bool> = patients.iter().map(|p| p.slm == Some(true)).collect();
     let table = FeatureTable::clinical(&all);
     let result = table.design().and_then(|design| {
-        Ok(bootstrap_validate_cf(
-            &design,
-            &y,
-            CF_BOOTSTRAP_RESAMPLES,
-            seed,
-        )?)
+        bootstrap_validate_cf(&design, &y, CF_BOOTSTRAP_RESAMPLES, seed).map_err(StudyError::from)
     });
     let (table, note) = match result {
         Ok(t) => {
