@@ -43,15 +43,14 @@ pub fn provenance_section(page: &mut Page, r: &StudyResults) {
         ("threads".into(), p.threads.to_string()),
         (
             "STUDY.toml".into(),
-            p.study_toml.as_ref().map_or("settings given in code".into(), |t| {
-                format!("{} (sha256 {})", t.path.display(), t.sha256)
-            }),
+            p.study_toml
+                .as_ref()
+                .map_or("settings given in code".into(), |t| {
+                    format!("{} (sha256 {})", t.path.display(), t.sha256)
+                }),
         ),
         ("settings sha256".into(), p.settings_sha256.clone()),
-        (
-            format!("{} sha256", p.manifest),
-            p.manifest_sha256.clone(),
-        ),
+        (format!("{} sha256", p.manifest), p.manifest_sha256.clone()),
         (
             "model bundle sha256".into(),
             p.bundle_sha256.clone().unwrap_or_default(),
@@ -133,7 +132,11 @@ fn subgroup_header() -> Vec<String> {
 }
 
 /// Subgroups of every cohort, the sensitivity by lesion size, and the centres.
-pub fn subgroup_section(page: &mut Page, cohorts: &[(&String, &CohortEvaluation)], r: &StudyResults) {
+pub fn subgroup_section(
+    page: &mut Page,
+    cohorts: &[(&String, &CohortEvaluation)],
+    r: &StudyResults,
+) {
     page.section("Subgroups and centres");
     page.paragraph(
         "AUC with its DeLong 95% CI and the metrics at the cohort's median-score threshold \
@@ -187,10 +190,7 @@ fn estimate_cell(e: &Estimate, boot: Option<Interval>) -> String {
     let b = boot.map_or(String::new(), |i| {
         format!("; bootstrap {:.3} to {:.3}", i.ci_low, i.ci_high)
     });
-    format!(
-        "{:.3} ({:.3} to {:.3}){b}",
-        e.estimate, e.ci_low, e.ci_high
-    )
+    format!("{:.3} ({:.3} to {:.3}){b}", e.estimate, e.ci_low, e.ci_high)
 }
 
 /// NRI and IDI of each pair of models, per cohort.
@@ -221,10 +221,7 @@ pub fn reclassification_section(page: &mut Page, cohorts: &[(&String, &CohortEva
                 vec![
                     format!("{} vs {}", p.new, p.old),
                     estimate_cell(&r.continuous.overall, b.map(|b| b.continuous.overall)),
-                    estimate_cell(
-                        &r.categorical.nri.overall,
-                        b.map(|b| b.categorical.overall),
-                    ),
+                    estimate_cell(&r.categorical.nri.overall, b.map(|b| b.categorical.overall)),
                     estimate_cell(&r.idi.idi, b.map(|b| b.idi)),
                     p.note.clone().unwrap_or_default(),
                 ]
@@ -257,7 +254,9 @@ pub fn cf_validation_section(page: &mut Page, r: &StudyResults) {
          difference (the optimism) is subtracted from the apparent performance.{}",
         v.resamples,
         v.seed,
-        v.note.as_ref().map_or(String::new(), |n| format!(" Note: {n}."))
+        v.note
+            .as_ref()
+            .map_or(String::new(), |n| format!(" Note: {n}."))
     ));
     let Some(t) = &v.table else { return };
     let row = |name: &str, x: &OptimismRow| {
@@ -334,7 +333,13 @@ pub fn tripod_section(page: &mut Page, c: &Checklist) {
     ));
     page.table(
         "TRIPOD+AI items",
-        &names(&["Item", "Topic", "The item asks", "Status", "This run / for the authors"]),
+        &names(&[
+            "Item",
+            "Topic",
+            "The item asks",
+            "Status",
+            "This run / for the authors",
+        ]),
         &checklist_rows(c),
     );
 }
@@ -358,7 +363,13 @@ pub fn tripod_page(c: &Checklist) -> String {
             .collect();
         page.table(
             "",
-            &names(&["Item", "Topic", "The item asks", "Status", "This run / for the authors"]),
+            &names(&[
+                "Item",
+                "Topic",
+                "The item asks",
+                "Status",
+                "This run / for the authors",
+            ]),
             &part,
         );
     }

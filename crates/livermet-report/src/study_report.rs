@@ -20,8 +20,8 @@ use crate::publication::{
     tripod_page, tripod_section,
 };
 use crate::{Page, ReportError, svg_to_png};
-use livermet_study::tripod::Checklist;
 use livermet_io::write_bytes_atomic;
+use livermet_study::tripod::Checklist;
 
 /// Cohort keys as the report names them.
 /// Column names as owned strings.

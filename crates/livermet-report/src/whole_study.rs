@@ -6,15 +6,15 @@ use std::path::Path;
 
 use livermet_model::Device;
 use livermet_study::bundle::write_bundle;
+use livermet_study::explain::{case_saliency, cohort_attribution};
+use livermet_study::plan::is_done;
 use livermet_study::provenance::{
     MANIFEST_FILE, Provenance, Seeds, StageClock, StudyToml, folder_sha256, settings_sha256,
     sha256_hex, study_manifest,
 };
-use livermet_study::tripod::tripod_checklist;
-use livermet_study::explain::{case_saliency, cohort_attribution};
-use livermet_study::plan::is_done;
 use livermet_study::representative::representative_cases;
 use livermet_study::results::{StudyResults, study_results};
+use livermet_study::tripod::tripod_checklist;
 use livermet_study::{
     ModelName, Observer, Step, StepOutcome, Study, StudyError, StudyRun, StudySettings, run_step,
     run_study,

@@ -24,9 +24,9 @@ use livermet_stats::reclassification::{
 
 use crate::StudyError;
 use crate::bayes_limit::BayesLimit;
-use crate::subgroups::{LesionSizeAnalysis, Subgroup};
 use crate::scores::CohortScores;
 use crate::settings::ModelName;
+use crate::subgroups::{LesionSizeAnalysis, Subgroup};
 
 /// Pairs compared by DeLong's test, as the paper lists them.
 pub const COMPARISONS: [(ModelName, ModelName); 3] = [

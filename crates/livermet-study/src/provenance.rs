@@ -228,12 +228,8 @@ pub fn study_manifest(
     external: &[Patient],
 ) -> Result<Manifest, StudyError> {
     let mut cohorts = Vec::new();
-    let csvs = std::iter::once(("primary", &settings.primary, primary)).chain(
-        settings
-            .external
-            .iter()
-            .map(|e| ("external", e, external)),
-    );
+    let csvs = std::iter::once(("primary", &settings.primary, primary))
+        .chain(settings.external.iter().map(|e| ("external", e, external)));
     for (name, csv, patients) in csvs {
         let base = csv.parent().unwrap_or(Path::new("."));
         let (sha256, bytes) = sha256_file(csv)?;
@@ -310,10 +306,7 @@ pub fn folder_sha256(dir: &Path) -> Result<String, StudyError> {
         .map(|f| (f.path, f.sha256))
         .collect();
     lines.sort();
-    let text: String = lines
-        .iter()
-        .map(|(p, h)| format!("{h}  {p}\n"))
-        .collect();
+    let text: String = lines.iter().map(|(p, h)| format!("{h}  {p}\n")).collect();
     Ok(sha256_hex(text.as_bytes()))
 }
 
@@ -432,6 +425,9 @@ mod tests {
     fn timestamps_are_utc_rfc3339() {
         let t = SystemTime::UNIX_EPOCH + Duration::from_secs(1_796_190_584);
         assert_eq!(utc_timestamp(t), "2026-12-02T05:49:44Z");
-        assert_eq!(utc_timestamp(SystemTime::UNIX_EPOCH), "1970-01-01T00:00:00Z");
+        assert_eq!(
+            utc_timestamp(SystemTime::UNIX_EPOCH),
+            "1970-01-01T00:00:00Z"
+        );
     }
 }

@@ -13,9 +13,7 @@ use std::collections::BTreeMap;
 
 use livermet_cohort::{Patient, SMALL_LESION_CM, Sex};
 use livermet_stats::roc::{AucEstimate, roc_analysis};
-use livermet_stats::thresholds::{
-    Proportion, ThresholdMetrics, ThresholdRule, threshold_metrics,
-};
+use livermet_stats::thresholds::{Proportion, ThresholdMetrics, ThresholdRule, threshold_metrics};
 use serde::Serialize;
 
 use crate::StudyError;
@@ -182,7 +180,12 @@ fn by(
         .map(|s| s.to_string())
         .filter(|l| groups.contains_key(l))
         .collect();
-    levels.extend(groups.keys().filter(|k| !order.contains(&k.as_str())).cloned());
+    levels.extend(
+        groups
+            .keys()
+            .filter(|k| !order.contains(&k.as_str()))
+            .cloned(),
+    );
     levels
         .iter()
         .map(|l| subgroup(variable, l, &groups[l], scores, cuts))
@@ -236,7 +239,9 @@ pub fn centre_subgroups(
         .unwrap_or_default();
     for (scores, ps) in cohorts {
         patients.extend(in_score_order(scores, ps)?);
-        pooled.patient_ids.extend(scores.patient_ids.iter().cloned());
+        pooled
+            .patient_ids
+            .extend(scores.patient_ids.iter().cloned());
         pooled.slm.extend(&scores.slm);
         for m in &models {
             let col = scores.scores.get(m).ok_or_else(|| {
@@ -246,7 +251,9 @@ pub fn centre_subgroups(
         }
     }
     let cuts = thresholds(&pooled)?;
-    by("centre", &pooled, &patients, &cuts, &[], &|p| p.centre.clone())
+    by("centre", &pooled, &patients, &cuts, &[], &|p| {
+        p.centre.clone()
+    })
 }
 
 /// Each model's sensitivity for metastases under 3 cm and at least 3 cm, at the cohort's median

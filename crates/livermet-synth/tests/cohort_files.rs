@@ -277,7 +277,8 @@ fn sha256(bytes: &[u8]) -> String {
 /// existed (fixtures/synth/before_lesion_size/, written at commit 7b343f0).
 #[test]
 fn the_lesion_size_column_changes_no_other_value() {
-    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/synth/before_lesion_size");
+    let fixtures =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/synth/before_lesion_size");
     let tmp = tempfile::tempdir().unwrap();
     let clinical = tmp.path().join("clinical");
     write(

@@ -169,7 +169,12 @@ fn manifest_provenance_subgroups_and_the_tripod_checklist() {
     for i in items {
         match i["status"].as_str().unwrap() {
             "for_the_authors" => {
-                assert!(i["for_the_authors"].as_str().unwrap().starts_with("for the authors"))
+                assert!(
+                    i["for_the_authors"]
+                        .as_str()
+                        .unwrap()
+                        .starts_with("for the authors")
+                )
             }
             _ => assert!(!i["this_run"].as_array().unwrap().is_empty(), "{i}"),
         }
@@ -177,10 +182,16 @@ fn manifest_provenance_subgroups_and_the_tripod_checklist() {
     let item = |n: &str| items.iter().find(|i| i["item"] == n).unwrap();
     assert!(item("17")["status"] == "for_the_authors");
     assert!(
-        item("22")["this_run"].to_string().contains(p["bundle_sha256"].as_str().unwrap()),
+        item("22")["this_run"]
+            .to_string()
+            .contains(p["bundle_sha256"].as_str().unwrap()),
         "the bundle's hash in item 22"
     );
-    assert!(item("10")["this_run"].to_string().contains("events per candidate predictor"));
+    assert!(
+        item("10")["this_run"]
+            .to_string()
+            .contains("events per candidate predictor")
+    );
     let html = std::fs::read_to_string(d.join("out1/report.html")).unwrap();
     for s in [
         "TRIPOD+AI checklist",
@@ -198,7 +209,14 @@ fn manifest_provenance_subgroups_and_the_tripod_checklist() {
 
     // One byte of one image file changed: the manifest changes in that file's hash only.
     let ext = std::fs::read_to_string(d.join("cohort/external.csv")).unwrap();
-    let t2 = ext.lines().nth(1).unwrap().split(',').nth(8).unwrap().to_string();
+    let t2 = ext
+        .lines()
+        .nth(1)
+        .unwrap()
+        .split(',')
+        .nth(8)
+        .unwrap()
+        .to_string();
     let t2 = d.join("cohort").join(t2);
     let mut slices: Vec<_> = std::fs::read_dir(&t2)
         .unwrap()

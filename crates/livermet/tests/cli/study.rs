@@ -253,7 +253,16 @@ fn study_report_bundle_and_predict_agree() {
             let o = run_in(
                 d,
                 &[
-                    "stats", "nri", &csv, "--outcome", "slm", "--old", old, "--new", new, "--json",
+                    "stats",
+                    "nri",
+                    &csv,
+                    "--outcome",
+                    "slm",
+                    "--old",
+                    old,
+                    "--new",
+                    new,
+                    "--json",
                 ],
             );
             assert!(o.status.success(), "{}", stderr(&o));
