@@ -5,7 +5,8 @@ prepared data DIR/predict-work/<id>/<id>/ (roi.nii.gz, manifest.json): on each t
 patch square (manifest centre and patch size, the origin rule of livermet_image::patch_origin),
 the ROI dilated in-plane by 5 mm (a disc in mm, pixdim from the header), the share of the map's
 mass on the patch inside it and the share of the patch's area it covers. Means over slices and
-patients, per model; also the attribution's imaging share (attribution.json). Python stdlib only.
+patients, per model; also the attribution's imaging share and the model-randomisation rank
+correlation of each network's Grad-CAM (attribution.json). Python stdlib only.
 """
 
 import gzip
@@ -38,6 +39,7 @@ def read_nifti(path):
 def main(d):
     per_model = {}
     shares = []
+    rhos = {}
     ids = sorted(os.listdir(os.path.join(d, "explain")))
     for pid in ids:
         ex = os.path.join(d, "explain", pid)
@@ -78,11 +80,19 @@ def main(d):
                     per_model.setdefault(model, []).append((inside / total, area / (s * s)))
         a = json.load(open(os.path.join(ex, "attribution.json")))
         shares.append(a["imaging_share"])
+        for model, r in a.get("saliency_randomisation_rank_correlation", {}).items():
+            rhos.setdefault(model, []).append(r)
     for model, v in per_model.items():
         m = sum(x for x, _ in v) / len(v)
         ar = sum(y for _, y in v) / len(v)
         print(f"{model}: Grad-CAM mass in ROI+5mm {m:.3f} vs its area share {ar:.3f} "
               f"(ratio {m / ar:.2f}; {len(v)} slices of {len(ids)} external patients)")
+    for model, v in rhos.items():
+        ok = sorted(r for r in v if r is not None)
+        if ok:
+            print(f"{model}: Grad-CAM rank correlation with the re-initialised network (Adebayo), "
+                  f"median {ok[len(ok) // 2]:.3f}, range {ok[0]:.3f}..{ok[-1]:.3f} over {len(ok)} "
+                  f"patients ({len(v) - len(ok)} undefined)")
     if shares:
         print(f"imaging share of the Combined attribution, mean over {len(shares)} external "
               f"patients: {sum(shares) / len(shares):.3f}")

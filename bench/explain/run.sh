@@ -8,7 +8,11 @@
 # with the quick protocol (the demo's), reads the per-cohort attribution shares the study writes
 # (attribution_shares.csv), then runs `predict --explain` on every external patient with the
 # study's bundle, timing each run and measuring the share of Grad-CAM mass inside the tumour ROI
-# dilated by 5 mm against that region's share of the patch area (mass_share.py, stdlib only).
+# dilated by 5 mm against that region's share of the patch area (mass_share.py, stdlib only),
+# times `predict` without --explain on the same patients (the explanation's own cost is the
+# difference); mass_share.py also summarises the model-randomisation check of Adebayo et al.
+# that every explanation carries (attribution.json), and nibabel_check.py checks every map's
+# shape and affine against the patient's T2 as nibabel reads them (when nibabel is there).
 # Writes WORKDIR/summary.txt.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -41,7 +45,18 @@ for signal in 1 0; do
       --work "$d/predict-work/$id" --explain "$d/explain/$id" --json > "$d/explain-$id.json"
     end=$(date +%s.%N)
     echo "$id $(echo "$end - $start" | bc)" >> "$d/times.txt"
+    start=$(date +%s.%N)
+    "$LIVERMET" predict --bundle "$d/out/model" --patient "$d/cohort/row-$id.csv" \
+      --work "$d/predict-plain/$id" --json > /dev/null
+    end=$(date +%s.%N)
+    echo "$id $(echo "$end - $start" | bc)" >> "$d/times-plain.txt"
   done
   python3 "$here/mass_share.py" "$d" | tee -a "$summary"
-  echo "predict --explain seconds per patient (prepare + score + explain), median over $(wc -l < "$d/times.txt"): $(sort -k2 -n "$d/times.txt" | awk '{a[NR]=$2} END {print a[int((NR+1)/2)]}')" | tee -a "$summary"
+  # The maps' grid as nibabel reads it (env NIBABEL_PYTHON: a python with requirements.txt).
+  if "${NIBABEL_PYTHON:-python3}" -c 'import nibabel' 2>/dev/null; then
+    "${NIBABEL_PYTHON:-python3}" "$here/nibabel_check.py" "$d" | tee -a "$summary"
+  fi
+  median() { sort -k2 -n "$1" | awk '{a[NR]=$2} END {print a[int((NR+1)/2)]}'; }
+  echo "predict --explain seconds per patient (prepare + score + explain), median over $(wc -l < "$d/times.txt"): $(median "$d/times.txt")" | tee -a "$summary"
+  echo "predict seconds per patient without --explain (prepare + score), median: $(median "$d/times-plain.txt")" | tee -a "$summary"
 done

@@ -82,6 +82,34 @@ pub struct CohortReport {
     pub warnings: Vec<Problem>,
 }
 
+impl CohortReport {
+    /// Patients labelled with SLM.
+    pub fn slm_count(&self) -> usize {
+        self.patients.iter().filter(|p| p.slm == Some(true)).count()
+    }
+
+    /// What `livermet validate --json` prints: the CSV, the counts, every problem and warning.
+    pub fn summary(&self) -> ValidationSummary<'_> {
+        ValidationSummary {
+            csv: &self.csv,
+            patients: self.patients.len(),
+            slm: self.slm_count(),
+            problems: &self.problems,
+            warnings: &self.warnings,
+        }
+    }
+}
+
+/// [`CohortReport::summary`].
+#[derive(Debug, Clone, Serialize)]
+pub struct ValidationSummary<'a> {
+    pub csv: &'a Path,
+    pub patients: usize,
+    pub slm: usize,
+    pub problems: &'a [Problem],
+    pub warnings: &'a [Problem],
+}
+
 /// A validated cohort: every row parsed and every file checked.
 #[derive(Debug, Clone)]
 pub struct Cohort {

@@ -116,7 +116,7 @@ fn smooth_shrink_axis(
 }
 
 /// Gaussian smoothing (per-axis `sigmas` in voxels) then shrinking by integer `factors`, of
-/// frame 0 (see [`smooth_shrink_axis`]).
+/// frame 0 (see `smooth_shrink_axis`).
 pub fn smooth_and_shrink(vol: &Volume, factors: [usize; 3], sigmas: [f64; 3]) -> Volume {
     // Non-finite voxels would spread through the smoothing: use 0 (as for the metric).
     let mut data: Vec<f32> = vol.data[..vol.frame_len()]

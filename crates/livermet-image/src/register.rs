@@ -251,6 +251,24 @@ pub struct Registration {
     pub levels: Vec<LevelReport>,
 }
 
+impl Registration {
+    /// One line: the rotation (degrees) and translation (mm), the Mattes MI (higher is
+    /// better), the metric evaluations and the time.
+    pub fn summary(&self) -> String {
+        let [rx, ry, rz, tx, ty, tz] = self.params;
+        format!(
+            "rotation ({:.2}, {:.2}, {:.2}) deg, translation ({tx:.2}, {ty:.2}, {tz:.2}) mm, \
+             Mattes MI {:.4}, {} iterations, {:.2} s",
+            rx.to_degrees(),
+            ry.to_degrees(),
+            rz.to_degrees(),
+            -self.metric,
+            self.iterations,
+            self.seconds
+        )
+    }
+}
+
 /// Register `moving` onto `fixed` (frame 0 of each) with the whole fixed image sampled.
 pub fn register_rigid(
     fixed: &Volume,

@@ -39,6 +39,35 @@ pub struct ImageInfo {
     pub format: String,
 }
 
+impl ImageInfo {
+    /// The human-readable block `livermet image info` prints for the image.
+    pub fn text(&self) -> String {
+        let dims: Vec<String> = self.dims.iter().map(|d| d.to_string()).collect();
+        let [vx, vy, vz] = self.voxel_size;
+        let mut s = format!("{} ({})\n", self.path, self.format);
+        s += &format!("  dims:        {}\n", dims.join(" x "));
+        s += &format!("  voxel size:  {vx:.4} x {vy:.4} x {vz:.4} mm\n");
+        s += &format!("  orientation: {}\n", self.orientation);
+        s += "  affine (voxel -> RAS mm):\n";
+        for [a, b, c, d] in &self.affine {
+            s += &format!("    [{a:>11.4} {b:>11.4} {c:>11.4} {d:>11.4}]\n");
+        }
+        let non_finite = match self.non_finite {
+            0 => String::new(),
+            n => format!(" (finite voxels; {n} NaN or infinite)"),
+        };
+        s += &format!(
+            "  range:       min {} max {} mean {:.4}{non_finite}\n",
+            self.min, self.max, self.mean
+        );
+        if let Some(b) = &self.bvals {
+            let b: Vec<String> = b.iter().map(|v| v.to_string()).collect();
+            s += &format!("  b-values:    {} (s/mm²)\n", b.join(", "));
+        }
+        s
+    }
+}
+
 /// Summarise the image at `path` (NIfTI file or DICOM series folder). b-values come from the
 /// `.bval` beside a 4D NIfTI (when present) or from a DICOM series' tags.
 pub fn image_info(path: &Path) -> Result<ImageInfo, IoError> {

@@ -10,7 +10,7 @@
 //! - [`write_dicom_series`]: one DICOM file per slice (per frame for 4D) into a folder.
 //! - [`image_info`] / [`orientation_code`]: what `livermet image info` prints.
 //! - [`atomic`]: every file and folder livermet writes goes through its atomic writers.
-//! - [`patient_dir`]: the one place a patient ID becomes a folder name.
+//! - [`patient_dir()`]: the one place a patient ID becomes a folder name.
 //!
 //! No function here puts a patient-identifying DICOM value (name, ID, birth date, UID) into a
 //! returned value or an error message.
@@ -28,6 +28,7 @@ mod nifti_header;
 mod nifti_read;
 mod nifti_write;
 pub mod patient_dir;
+pub mod utc;
 pub mod volume;
 
 use std::path::Path;

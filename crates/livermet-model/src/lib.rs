@@ -12,6 +12,7 @@
 //! - [`saliency`]: Grad-CAM and occlusion sensitivity of a patient's tumour slices.
 //! - [`throughput::measure`]: patches/s for `livermet bench train`.
 
+pub mod allocator;
 pub mod checkpoint;
 pub mod config;
 pub mod data;

@@ -240,6 +240,28 @@ fn patient_patches(
         .collect()
 }
 
+/// The architecture `net` with fresh weights drawn with `seed`, in inference mode: the model
+/// of the model-randomisation check (Adebayo et al. 2018), whose saliency should not resemble
+/// the trained network's.
+pub fn randomised_model(net: &NetConfig, device: &Device, seed: u64) -> Result<Net> {
+    Ok(net.init_seeded(device, seed)?.valid())
+}
+
+/// Grad-CAM of every tumour slice of `patient` of `source` for the inference model `model` of
+/// `net`, upsampled to the patch (`S * S` per slice); what [`patient_saliency`] returns as
+/// `grad_cam`, without the occlusion.
+pub fn patient_grad_cam(
+    model: &Net,
+    net: &NetConfig,
+    source: &dyn PatchSource,
+    patient: usize,
+) -> Result<Vec<Vec<f32>>> {
+    check_source(source, net.n_clinical)?;
+    let patches = patient_patches(net, source, patient)?;
+    let clinical = &source.patients()[patient].clinical;
+    grad_cam(model, net, &patches, clinical, &model_device(model))
+}
+
 /// Grad-CAM and occlusion sensitivity of every tumour slice of `patient` of `source`, for the
 /// inference model `model` of `net` (on the device its weights live on).
 pub fn patient_saliency(

@@ -179,6 +179,72 @@ pub fn synthetic_training(
     Ok(trainer.log().to_vec())
 }
 
+/// What `livermet bench train` runs: the timed steps of [`measure`] and, with `epochs > 0`,
+/// a [`synthetic_training`] of `patients` patients per half.
+#[derive(Debug, Clone, Copy)]
+pub struct BenchSettings {
+    pub batch: usize,
+    pub train_steps: usize,
+    pub infer_steps: usize,
+    pub rounds: usize,
+    pub epochs: usize,
+    pub patients: usize,
+}
+
+/// `livermet bench train`'s result (its `--json`).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Benchmark {
+    /// [`crate::device::backend_name`].
+    pub backend: String,
+    #[serde(flatten)]
+    pub throughput: Throughput,
+    /// [`peak_rss_mb`] after the run.
+    pub peak_rss_mb: Option<f64>,
+    pub widths: Vec<usize>,
+    pub batch: usize,
+    pub patch_size: usize,
+    /// [`threads`].
+    pub threads: usize,
+    /// The synthetic training's epoch logs (empty without one).
+    pub synthetic_epochs: Vec<crate::train::EpochLog>,
+    /// Its wall time (0 without one).
+    pub synthetic_training_s: f64,
+}
+
+/// Measures `net` on `device` as `settings` say; `progress` sees each synthetic epoch's log.
+/// The synthetic training uses the quick protocol's learning rate and 4 copies per slice.
+pub fn bench(
+    net: &NetConfig,
+    device: &Device,
+    settings: &BenchSettings,
+    progress: &mut dyn FnMut(&crate::train::EpochLog),
+) -> Result<Benchmark> {
+    let s = settings;
+    let throughput = measure(net, device, s.batch, s.train_steps, s.infer_steps, s.rounds)?;
+    let mut synthetic_epochs = Vec::new();
+    let mut synthetic_training_s = 0.0;
+    if s.epochs > 0 {
+        let cfg = crate::train::TrainConfig::new()
+            .with_epochs(s.epochs)
+            .with_lr0(1e-3)
+            .with_copies_per_slice(4);
+        let t0 = Instant::now();
+        synthetic_epochs = synthetic_training(net, &cfg, device, s.patients, progress)?;
+        synthetic_training_s = t0.elapsed().as_secs_f64();
+    }
+    Ok(Benchmark {
+        backend: crate::device::backend_name(device),
+        throughput,
+        peak_rss_mb: peak_rss_mb(),
+        widths: net.widths.clone(),
+        batch: s.batch,
+        patch_size: net.patch_size,
+        threads: threads(),
+        synthetic_epochs,
+        synthetic_training_s,
+    })
+}
+
 /// Peak resident memory of this process (Linux `VmHWM`), MB.
 pub fn peak_rss_mb() -> Option<f64> {
     let s = std::fs::read_to_string("/proc/self/status").ok()?;

@@ -357,16 +357,19 @@ impl Frame {
                 self.py(y.clamp(self.y.min, self.y.max))
             );
         }
-        let anchor = if x > self.left + self.plot_w * 0.7 {
-            "end"
+        // The label goes right of the line if it fits in the plot, else left of it, else it is
+        // right-aligned to the plot's edge: never cut off by the figure's border.
+        let (w, right) = (text_width(&m.label, 12.0), self.left + self.plot_w);
+        let (tx, anchor) = if x + 4.0 + w <= right {
+            (x + 4.0, "start")
+        } else if x - 4.0 - w >= self.left {
+            (x - 4.0, "end")
         } else {
-            "start"
+            (right, "end")
         };
-        let dx = if anchor == "end" { -4.0 } else { 4.0 };
         let _ = write!(
             out,
-            r##"<text x="{:.2}" y="{:.2}" text-anchor="{anchor}" font-size="12" fill="#111111">{}</text></g>"##,
-            x + dx,
+            r##"<text x="{tx:.2}" y="{:.2}" text-anchor="{anchor}" font-size="12" fill="#111111">{}</text></g>"##,
             y0 + 14.0,
             esc(&m.label)
         );
@@ -746,7 +749,10 @@ pub fn attribution_figure(title: &str, bars: &[(String, f64)], note: &str) -> St
         .fold(0.0, f64::max)
         .max(1e-9);
     let zero = left + plot_w / 2.0;
-    let scale = plot_w / 2.0 / reach;
+    // The longest bar leaves room for its value label inside the plot, so a negative one's
+    // label never runs into the row's name on the left (nor a positive one past the right).
+    let value_room = text_width("+0.000", 11.0) + 8.0;
+    let scale = (plot_w / 2.0 - value_room) / reach;
     let mut out = String::new();
     let _ = write!(
         out,

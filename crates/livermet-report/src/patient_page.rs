@@ -25,6 +25,9 @@ struct AttributionFile<'a> {
     #[serde(flatten)]
     attribution: Option<&'a Attribution>,
     probabilities: BTreeMap<ModelName, f64>,
+    /// Per network: the model-randomisation rank correlation of its Grad-CAM
+    /// (`NetworkMaps::randomisation_rank_correlation`; null when undefined).
+    saliency_randomisation_rank_correlation: BTreeMap<ModelName, Option<f64>>,
 }
 
 /// The files of an explanation folder; a folder holding anything else is not replaced.
@@ -66,6 +69,11 @@ pub fn write_explanation(dir: &Path, bundle: &Bundle, e: &Explanation) -> Result
         patient_id: &e.prediction.patient_id,
         attribution: e.attribution.as_ref(),
         probabilities,
+        saliency_randomisation_rank_correlation: e
+            .maps
+            .iter()
+            .map(|m| (m.model, m.randomisation_rank_correlation))
+            .collect(),
     };
     livermet_io::write_dir_atomic(dir, |tmp| {
         for m in &e.maps {
@@ -125,8 +133,19 @@ pub fn patient_html(bundle: &Bundle, e: &Explanation) -> Result<String, ReportEr
         tiles: m.channels.iter().map(|c| tile(c, &[])).collect(),
     }];
     for maps in &e.maps {
+        // Grad-CAM is the positive evidence for SLM (a ReLU): a low-risk patient's slice may
+        // have none, and an overlay that is not there must not look like a rendering fault.
+        let label = if maps.middle_grad_cam.iter().any(|&v| v > 0.0) {
+            format!("{} model: Grad-CAM over each channel", maps.model)
+        } else {
+            format!(
+                "{} model: no evidence of SLM on this slice (Grad-CAM zero; every slice in saliency_{}.nii.gz)",
+                maps.model,
+                maps.model.slug()
+            )
+        };
         tile_rows.push(TileRow {
-            label: format!("{} model: Grad-CAM over each channel", maps.model),
+            label,
             tiles: m
                 .channels
                 .iter()
@@ -138,6 +157,18 @@ pub fn patient_html(bundle: &Bundle, e: &Explanation) -> Result<String, ReportEr
         "The five channels of the middle tumour slice (patch around the tumour centre), then each network's Grad-CAM at its last residual block (red to yellow: more evidence of SLM). saliency_<model>.nii.gz holds every tumour slice on the T2 grid, occlusion_<model>.nii.gz the occlusion sensitivity.",
         &representative_figure("", &["T2WI", "T1WI", "T1CE", "DWI", "ADC"], &tile_rows),
     );
+    let checks: Vec<String> = e
+        .maps
+        .iter()
+        .map(|m| match m.randomisation_rank_correlation {
+            Some(r) => format!("{} model {r:.2}", m.model),
+            None => format!("{} model undefined (a constant map)", m.model),
+        })
+        .collect();
+    page.paragraph(&format!(
+        "Sanity check (Adebayo et al. 2018): rank correlation of each map with that of the same network re-initialised: {}. Low values mean the map reflects what the network learnt, not the image's edges.",
+        checks.join(", ")
+    ));
 
     if let Some(a) = &e.attribution {
         page.section("Why: clinical values and images");
@@ -203,7 +234,13 @@ pub fn patient_html(bundle: &Bundle, e: &Explanation) -> Result<String, ReportEr
                 100.0 * card.training_prevalence
             ),
         ),
-        ("bundle".to_string(), bundle_date(&bundle.dir)),
+        (
+            "bundle".to_string(),
+            match &card.created {
+                Some(date) => format!("written {date} by livermet {}", card.livermet_version),
+                None => format!("written by livermet {} (no date)", card.livermet_version),
+            },
+        ),
     ];
     for (cohort, models) in &card.validation {
         for (model, auc) in models {
@@ -219,22 +256,6 @@ pub fn patient_html(bundle: &Bundle, e: &Explanation) -> Result<String, ReportEr
     }
     page.key_values("The bundle that scored this patient", &pairs);
     Ok(page.render())
-}
-
-/// When the bundle was written (its card's modification time, UTC date).
-fn bundle_date(dir: &Path) -> String {
-    let modified = std::fs::metadata(dir.join("card.json")).and_then(|m| m.modified());
-    match modified
-        .ok()
-        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-    {
-        Some(d) => {
-            let days = (d.as_secs() / 86_400) as i64;
-            let (y, m, day) = livermet_study::provenance::civil_from_days(days);
-            format!("written {y:04}-{m:02}-{day:02}")
-        }
-        None => "date unknown".into(),
-    }
 }
 
 /// The bundle's ROC, calibration and decision curves with the patient's marker: on the ROC

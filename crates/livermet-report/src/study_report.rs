@@ -3,6 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
+use livermet_stats::dca::net_benefit_curve;
 use livermet_stats::table1::text::{TextRow, header, p_text, text_rows};
 use livermet_stats::thresholds::ThresholdMetrics;
 use livermet_study::evaluate::CohortEvaluation;
@@ -763,13 +764,7 @@ fn cohort_figures(key: &str, c: &CohortEvaluation) -> Vec<(&'static str, String)
             )
         })
         .collect();
-    let curve = |name: &str| -> Vec<(f64, f64)> {
-        c.decision_curves
-            .iter()
-            .filter(|d| d.model == name)
-            .map(|d| (d.threshold, d.net_benefit))
-            .collect()
-    };
+    let curve = |name: &str| net_benefit_curve(&c.decision_curves, name);
     let dca: Vec<Series> = c
         .models
         .keys()

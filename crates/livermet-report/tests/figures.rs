@@ -2,8 +2,9 @@ mod common;
 
 use common::*;
 use livermet_report::figures::{
-    DCA_Y_MIN, OUTLINE_RGB, Series, Tile, TileRow, calibration_figure, decision_curve_figure,
-    mask_boundary, representative_figure, roc_figure, tile_png, tile_rgb,
+    DCA_Y_MIN, Marker, OUTLINE_RGB, Series, Tile, TileRow, attribution_figure, calibration_figure,
+    decision_curve_figure, mask_boundary, representative_figure, roc_figure, roc_figure_marked,
+    tile_png, tile_rgb,
 };
 use livermet_report::png::parse_svg;
 use livermet_report::svg_to_png;
@@ -428,4 +429,94 @@ fn svg_to_png_rejects_bad_svg() {
     let e = svg_to_png("<svg><unclosed></svg>").unwrap_err();
     assert!(e.to_string().contains("cannot parse SVG"), "{e}");
     assert!(svg_to_png("not svg at all").is_err());
+}
+
+/// The plot area `(x, y, width, height)` of a figure, from its clip rectangle.
+fn clip_area(svg: &str) -> (f64, f64, f64, f64) {
+    let doc = roxmltree::Document::parse(svg).unwrap();
+    let r = doc
+        .descendants()
+        .find(|n| n.has_tag_name("clipPath"))
+        .and_then(|c| c.children().find(|n| n.has_tag_name("rect")))
+        .unwrap();
+    let a = |k| r.attribute(k).unwrap().parse::<f64>().unwrap();
+    (a("x"), a("y"), a("width"), a("height"))
+}
+
+/// Columns where two renderings of the same size differ, within rows y0..y1.
+fn changed_columns(a: &(u32, u32, Vec<u8>), b: &(u32, u32, Vec<u8>), y0: u32, y1: u32) -> Vec<u32> {
+    let w = a.0;
+    (0..w)
+        .filter(|&x| {
+            (y0..y1).any(|y| {
+                let i = ((y * w + x) * 4) as usize;
+                a.2[i..i + 4] != b.2[i..i + 4]
+            })
+        })
+        .collect()
+}
+
+#[test]
+fn a_patients_marker_label_stays_inside_the_plot_wherever_the_marker_is() {
+    let curves = roc_curves();
+    let plain = decode_rgba(&svg_to_png(&roc_figure("ROC", &curves)).unwrap());
+    for x in [0.0, 0.05, 0.4, 0.6, 0.75, 0.98, 1.0] {
+        let marker = Marker {
+            x,
+            y: Some(0.8),
+            label: "this patient: 0.42 (high risk)".into(),
+        };
+        let svg = roc_figure_marked("ROC", &curves, Some(&marker));
+        let (left, top, width, _) = clip_area(&svg);
+        let img = decode_rgba(&svg_to_png(&svg).unwrap());
+        // The label's band at the top of the plot (baseline top + 14, 12 px type).
+        let cols = changed_columns(&img, &plain, top as u32 + 1, top as u32 + 17);
+        let (first, last) = (*cols.first().unwrap(), *cols.last().unwrap());
+        assert!(
+            f64::from(first) >= left - 1.0 && f64::from(last) <= left + width + 1.0,
+            "marker at {x}: label drawn over columns {first}..{last}, plot {left}..{}",
+            left + width
+        );
+        // The whole label is drawn: about 0.5 em per character at least.
+        assert!(
+            f64::from(last - first) > 0.5 * 12.0 * 30.0,
+            "marker at {x}: {first}..{last}"
+        );
+    }
+}
+
+#[test]
+fn attribution_value_labels_never_run_into_the_row_names() {
+    let bars = vec![
+        ("clinical values".to_string(), -1.8),
+        ("images".to_string(), 0.4),
+        ("CEA >= 5 ng/ml".to_string(), 1.8),
+    ];
+    let svg = attribution_figure("Attribution", &bars, "log-odds");
+    let doc = roxmltree::Document::parse(&svg).unwrap();
+    // Name labels end (text-anchor end) left of every bar and every value label starts right
+    // of where the names end.
+    let texts: Vec<_> = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("text"))
+        .collect();
+    let name_end = texts
+        .iter()
+        .filter(|t| bars.iter().any(|(l, _)| t.text() == Some(l.as_str())))
+        .map(|t| t.attribute("x").unwrap().parse::<f64>().unwrap())
+        .fold(f64::MIN, f64::max);
+    let img = decode_rgba(&svg_to_png(&svg).unwrap());
+    // Rendered: in the negative bar's row, between the names' end and the value label's start,
+    // there is a white gap of at least 4 px.
+    let row_y = 48 + 4;
+    let dark_cols: Vec<u32> = (0..img.0)
+        .filter(|&x| dark_pixels(&img, x, x + 1, row_y, row_y + 18) > 0)
+        .collect();
+    let gap = (name_end as u32 + 1..name_end as u32 + 12)
+        .take_while(|x| !dark_cols.contains(x))
+        .count();
+    assert!(
+        gap >= 4,
+        "names end at {name_end}; gap {gap} px; dark {dark_cols:?}"
+    );
 }

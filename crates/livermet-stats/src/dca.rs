@@ -33,6 +33,15 @@ pub struct DecisionCurvePoint {
     pub net_intervention_avoided: f64,
 }
 
+/// The curve of `model` among `points`: `(threshold, net benefit)` in threshold order.
+pub fn net_benefit_curve(points: &[DecisionCurvePoint], model: &str) -> Vec<(f64, f64)> {
+    points
+        .iter()
+        .filter(|d| d.model == model)
+        .map(|d| (d.threshold, d.net_benefit))
+        .collect()
+}
+
 /// The grid written START:STOP:STEP (e.g. `0.01:0.99:0.01`), as [`threshold_grid`] makes it.
 pub fn parse_grid(s: &str) -> Result<Vec<f64>, StatsError> {
     let parts: Vec<f64> = s

@@ -30,10 +30,10 @@ pub struct DelongFit {
     pub negatives: usize,
     /// AUC of each score (ties count 1/2).
     pub auc: Vec<f64>,
-    /// V10[k][i]: placement value of positive i under score k.
+    /// `V10[k][i]`: placement value of positive i under score k.
     #[serde(skip)]
     pub v10: Vec<Vec<f64>>,
-    /// V01[k][j]: placement value of negative j under score k.
+    /// `V01[k][j]`: placement value of negative j under score k.
     #[serde(skip)]
     pub v01: Vec<Vec<f64>>,
     /// S10: k x k sample covariance of the V10 (denominator m − 1).

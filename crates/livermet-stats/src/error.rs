@@ -14,7 +14,7 @@ pub enum StatsError {
     /// Not enough data for the computation (e.g. no events, a single class).
     #[error("not enough data: {0}")]
     InsufficientData(String),
-    /// A value that the method cannot take (NaN, a non-0/1 outcome, a probability outside [0,1]).
+    /// A value that the method cannot take (NaN, a non-0/1 outcome, a probability outside `[0, 1]`).
     #[error("invalid value: {0}")]
     InvalidValue(String),
     /// Complete or quasi-complete separation in a logistic model: the MLE does not exist.

@@ -19,6 +19,8 @@
 //! A zero standard error (nobody reclassified) gives an infinite or undefined `z` and `p`, as
 //! in R; they are written as JSON null.
 
+use std::fmt::Write;
+
 use rayon::prelude::*;
 use serde::Serialize;
 
@@ -38,6 +40,22 @@ pub enum RiskCut {
     Common(Vec<f64>),
     /// Each model with its own increasing cut-offs (as many for both).
     PerModel { old: Vec<f64>, new: Vec<f64> },
+}
+
+impl std::str::FromStr for RiskCut {
+    type Err = String;
+
+    /// `median`, or common cut-offs as comma-separated numbers (`0.2,0.5`).
+    fn from_str(s: &str) -> Result<Self, String> {
+        if s == "median" {
+            return Ok(RiskCut::Median);
+        }
+        s.split(',')
+            .map(|c| c.trim().parse::<f64>().ok().filter(|v| v.is_finite()))
+            .collect::<Option<Vec<f64>>>()
+            .map(RiskCut::Common)
+            .ok_or_else(|| format!("`{s}` is neither `median` nor comma-separated numbers"))
+    }
 }
 
 /// An NRI with the counts it comes from.
@@ -377,4 +395,77 @@ pub fn reclassification_bootstrap(
         categorical: three(3),
         idi: interval(6),
     })
+}
+
+impl Reclassification {
+    /// The NRIs and the IDI as text (what `livermet stats nri` prints under its title), each
+    /// estimate with its SE, Wald CI and p, and the percentile interval of `boot` beside it.
+    pub fn text(&self, boot: Option<&ReclassificationBootstrap>) -> String {
+        let mut out = String::new();
+        nri_block(
+            &mut out,
+            "Category-free NRI (up = a higher probability)",
+            &self.continuous,
+            boot.map(|b| &b.continuous),
+        );
+        let c = &self.categorical;
+        let cuts = |v: &[f64]| {
+            v.iter()
+                .map(|x| format!("{x:.4}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        nri_block(
+            &mut out,
+            &format!(
+                "Categorical NRI at cut-offs {} (old), {} (new); higher category when p >= cut-off",
+                cuts(&c.cuts_old),
+                cuts(&c.cuts_new)
+            ),
+            &c.nri,
+            boot.map(|b| &b.categorical),
+        );
+        out.push_str("IDI\n");
+        let _ = writeln!(
+            out,
+            "  improvement in sensitivity {:.4}, in specificity {:.4}",
+            self.idi.improvement_sensitivity, self.idi.improvement_specificity
+        );
+        estimate_line(&mut out, "IDI", &self.idi.idi, boot.map(|b| b.idi));
+        out
+    }
+}
+
+/// `  LABEL  estimate  SE  95% CI  p` and the bootstrap interval when there is one.
+fn estimate_line(out: &mut String, label: &str, e: &Estimate, boot: Option<Interval>) {
+    let boot = boot.map_or(String::new(), |i| {
+        format!("  bootstrap {:.4} to {:.4}", i.ci_low, i.ci_high)
+    });
+    let _ = writeln!(
+        out,
+        "  {label:<26} {:>8.4}  SE {:.4}  95% CI {:.4} to {:.4}  p {}{boot}",
+        e.estimate,
+        e.se,
+        e.ci_low,
+        e.ci_high,
+        crate::table1::text::p_text(Some(e.p))
+    );
+}
+
+/// An NRI's title, its up/down counts and its three estimates.
+fn nri_block(out: &mut String, title: &str, n: &Nri, boot: Option<&NriIntervals>) {
+    let _ = writeln!(out, "{title}");
+    let _ = writeln!(
+        out,
+        "  events: {} up, {} down; non-events: {} up, {} down",
+        n.up_events, n.down_events, n.up_non_events, n.down_non_events
+    );
+    estimate_line(out, "NRI", &n.overall, boot.map(|i| i.overall));
+    estimate_line(out, "NRI, events", &n.events, boot.map(|i| i.events));
+    estimate_line(
+        out,
+        "NRI, non-events",
+        &n.non_events,
+        boot.map(|i| i.non_events),
+    );
 }

@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 
 use crate::StatsError;
 use crate::logistic::Design;
+use crate::table1::{Variable, VariableKind};
 
 /// A CSV held as text columns.
 #[derive(Debug, Clone)]
@@ -32,6 +33,17 @@ pub struct Scored {
     pub dropped: usize,
 }
 
+impl Scored {
+    /// The first score that has one value in every row (its index and that value): such a
+    /// score ranks no one, and its AUC of 0.5 would come with a DeLong CI of zero width.
+    pub fn constant_score(&self) -> Option<(usize, f64)> {
+        self.scores.iter().enumerate().find_map(|(k, s)| {
+            let v = *s.first()?;
+            s.iter().all(|x| *x == v).then_some((k, v))
+        })
+    }
+}
+
 /// A logistic design read from a table: the predictors' columns and the outcome on the rows
 /// with every predictor, and how many rows were dropped for a missing predictor.
 #[derive(Debug, Clone)]
@@ -39,6 +51,8 @@ pub struct DesignRows {
     pub design: Design,
     pub y: Vec<bool>,
     pub dropped: usize,
+    /// The predictors' column names, in design order.
+    pub predictors: Vec<String>,
 }
 
 impl Table {
@@ -176,15 +190,40 @@ impl Table {
 }
 
 impl Table {
-    /// The design of `predictors` (in that order) for the outcome column `outcome`: numeric
-    /// columns, and the `categorical` ones (name, reference level; default the first level in
-    /// sorted order) as indicator columns named NAME[LEVEL].
+    /// The design of `predictors` (in that order; every column but the outcome when none is
+    /// named) for the outcome column `outcome`: numeric columns, and the `categorical` ones,
+    /// each `NAME` or `NAME:REFERENCE` (default reference: the first level in sorted order), as
+    /// indicator columns named `NAME[LEVEL]`.
     pub fn design(
         &self,
         outcome: &str,
         predictors: &[String],
-        categorical: &[(String, Option<String>)],
+        categorical: &[String],
     ) -> Result<DesignRows, StatsError> {
+        let predictors: Vec<String> = if predictors.is_empty() {
+            let others = self.headers.iter().filter(|h| **h != outcome);
+            others.cloned().collect()
+        } else {
+            predictors.to_vec()
+        };
+        if predictors.is_empty() {
+            return Err(self.error("no predictor columns besides the outcome".into()));
+        }
+        let mut references = Vec::new();
+        for spec in categorical {
+            let (name, reference) = match spec.split_once(':') {
+                Some((n, r)) => (n, Some(r.to_string())),
+                None => (spec.as_str(), None),
+            };
+            if !predictors.iter().any(|p| p == name) {
+                return Err(self.error(format!(
+                    "--categorical `{name}` is not among the predictors ({})",
+                    predictors.join(", ")
+                )));
+            }
+            references.push((name.to_string(), reference));
+        }
+        let categorical = references;
         let oc = self.outcome_column(outcome)?;
         let cols = predictors
             .iter()
@@ -222,7 +261,65 @@ impl Table {
             design,
             y,
             dropped: self.rows.len() - rows.len(),
+            predictors,
         })
+    }
+}
+
+impl Table {
+    /// Table 1's variables grouped by the column `group`: `vars` in table order (default:
+    /// every column but the group and the `not_variables`), of the kind forced by
+    /// `categorical` / `continuous` or else of the automatic rule. Unknown names, the group
+    /// among the variables and a variable forced both ways are errors.
+    pub fn table1_variables(
+        &self,
+        group: &str,
+        vars: &[String],
+        not_variables: &[&str],
+        categorical: &[String],
+        continuous: &[String],
+    ) -> Result<Vec<Variable>, StatsError> {
+        let names: Vec<String> = if vars.is_empty() {
+            let others = self.headers.iter();
+            let others = others.filter(|h| *h != group && !not_variables.contains(&h.as_str()));
+            others.cloned().collect()
+        } else {
+            vars.iter().map(|v| v.trim().to_string()).collect()
+        };
+        for name in names.iter().chain(categorical).chain(continuous) {
+            self.column(name.trim())?;
+        }
+        if names.iter().any(|n| n == group) {
+            return Err(self.error(format!(
+                "--vars lists the grouping column `{group}`: remove it"
+            )));
+        }
+        let forced = |list: &[String], name: &str| list.iter().any(|v| v.trim() == name);
+        if let Some(both) = continuous.iter().find(|c| forced(categorical, c.trim())) {
+            return Err(self.error(format!(
+                "`{both}` is given both --categorical and --continuous: choose one"
+            )));
+        }
+        if names.is_empty() {
+            return Err(self.error(format!("no variables to tabulate besides `{group}`")));
+        }
+        names
+            .iter()
+            .map(|name| {
+                let kind = if forced(categorical, name) {
+                    Some(VariableKind::Categorical)
+                } else if forced(continuous, name) {
+                    Some(VariableKind::Continuous)
+                } else {
+                    None
+                };
+                Ok(Variable {
+                    name: name.clone(),
+                    cells: self.cells(self.column(name)?),
+                    kind,
+                })
+            })
+            .collect()
     }
 }
 
@@ -250,5 +347,61 @@ mod tests {
         let e = t.column("c").unwrap_err().to_string();
         assert!(e.contains("columns: y, a, b"), "{e}");
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn designs_and_table1_variables_default_to_the_other_columns_and_name_the_file() {
+        let dir = std::env::temp_dir().join(format!("livermet-design-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let p = dir.join("d.csv");
+        let text = "patient_id,y,sex,age,t2\nA,1,M,50,x\nB,0,F,60,x\nC,1,F,NA,x\nD,0,M,70,x\n";
+        std::fs::write(&p, text).unwrap();
+        let t = Table::read(&p).unwrap();
+        let owned = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let d = t
+            .design("y", &owned(&["sex", "age"]), &owned(&["sex:M"]))
+            .unwrap();
+        assert_eq!(
+            (d.predictors, d.y.len(), d.dropped),
+            (owned(&["sex", "age"]), 3, 1)
+        );
+        let e = t
+            .design("y", &owned(&["age"]), &owned(&["sex"]))
+            .unwrap_err();
+        assert!(e.to_string().contains("d.csv: --categorical `sex`"), "{e}");
+        let none = t.table1_variables("y", &[], &["patient_id", "t2"], &owned(&["age"]), &[]);
+        let vars = none.unwrap();
+        let names: Vec<&str> = vars.iter().map(|v| v.name.as_str()).collect();
+        assert_eq!(names, ["sex", "age"]);
+        assert_eq!(vars[1].kind, Some(VariableKind::Categorical));
+        assert_eq!(vars[1].cells[2], None);
+        for (vars, cat, cont, want) in [
+            (owned(&["y"]), vec![], vec![], "grouping column `y`"),
+            (
+                vec![],
+                owned(&["age"]),
+                owned(&["age"]),
+                "`age` is given both",
+            ),
+            (owned(&["zz"]), vec![], vec![], "no column `zz`"),
+        ] {
+            let e = t
+                .table1_variables("y", &vars, &[], &cat, &cont)
+                .unwrap_err();
+            assert!(e.to_string().contains(want), "{e}");
+        }
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_constant_score_is_found() {
+        let scored = |scores| Scored {
+            outcomes: vec![true, false],
+            scores,
+            dropped: 0,
+        };
+        let s = scored(vec![vec![0.1, 0.2], vec![0.5, 0.5]]);
+        assert_eq!(s.constant_score(), Some((1, 0.5)));
+        assert_eq!(scored(vec![vec![0.1, 0.2]]).constant_score(), None);
     }
 }

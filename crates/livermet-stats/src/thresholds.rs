@@ -16,6 +16,22 @@ pub enum ThresholdRule {
     Value(f64),
 }
 
+impl std::str::FromStr for ThresholdRule {
+    type Err = String;
+
+    /// `median` or a finite number.
+    fn from_str(s: &str) -> Result<Self, String> {
+        if s == "median" {
+            return Ok(ThresholdRule::Median);
+        }
+        s.parse::<f64>()
+            .ok()
+            .filter(|t| t.is_finite())
+            .map(ThresholdRule::Value)
+            .ok_or_else(|| format!("`{s}` is neither `median` nor a number"))
+    }
+}
+
 /// A proportion numerator / denominator with its exact 95% CI; the ratio and CI are `None`
 /// (JSON null) when the denominator is 0.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
@@ -177,4 +193,22 @@ pub fn threshold_metrics(
         }
     }
     Ok(ThresholdMetrics::from_counts(t, tp, fp, tn, fn_))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rules_parse_as_the_command_line_writes_them() {
+        assert_eq!("median".parse(), Ok(ThresholdRule::Median));
+        assert_eq!("0.25".parse(), Ok(ThresholdRule::Value(0.25)));
+        for bad in ["x", "inf", "NaN", ""] {
+            assert!(bad.parse::<ThresholdRule>().is_err(), "{bad}");
+        }
+        use crate::reclassification::RiskCut;
+        assert_eq!("median".parse(), Ok(RiskCut::Median));
+        assert_eq!("0.2, 0.5".parse(), Ok(RiskCut::Common(vec![0.2, 0.5])));
+        assert!("0.2,x".parse::<RiskCut>().is_err());
+    }
 }

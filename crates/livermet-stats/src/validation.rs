@@ -23,6 +23,8 @@
 //! Resamples run in parallel; each one's numbers depend only on its own draws, and the means are
 //! taken in resample order, so the table is the same for a seed whatever the threads.
 
+use std::fmt::Write;
+
 use rayon::prelude::*;
 use serde::Serialize;
 
@@ -51,6 +53,23 @@ pub enum Procedure {
 }
 
 impl Procedure {
+    /// The names [`Procedure::named`] takes.
+    pub const NAMES: [&'static str; 3] = ["cf", "fastbw", "full"];
+
+    /// `cf` (the paper's, with its defaults), `fastbw` (rms's fast backward elimination) or
+    /// `full`, with the default fit options; `None` for another name.
+    pub fn named(name: &str) -> Option<Self> {
+        Some(match name {
+            "cf" => Self::Cf(CfSelection::default()),
+            "fastbw" => Self::FastBackward {
+                elimination: FastBackward::default(),
+                fit: FitOptions::default(),
+            },
+            "full" => Self::Full(FitOptions::default()),
+            _ => return None,
+        })
+    }
+
     /// The final model of the procedure on `design`, `y`.
     fn fit(&self, design: &Design, y: &[bool]) -> Result<LogisticFit, StatsError> {
         match self {
@@ -188,6 +207,45 @@ pub struct OptimismTable {
     /// Calibration slope `b`.
     pub calibration_slope: OptimismRow,
     pub brier: OptimismRow,
+}
+
+impl OptimismTable {
+    /// The table as text (what `livermet stats optimism` prints under its title): the model on
+    /// all subjects, each index apparent / training / test / optimism / corrected with the
+    /// Monte Carlo SE of the optimism, and how often each candidate was selected.
+    pub fn text(&self) -> String {
+        let mut out = String::new();
+        let model = self.apparent_model.join(", ");
+        let model = if model.is_empty() {
+            "intercept only"
+        } else {
+            &model
+        };
+        let _ = writeln!(out, "Model on all subjects: {model}");
+        let _ = writeln!(
+            out,
+            "\n  {:<22} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9}",
+            "index", "apparent", "training", "test", "optimism", "corrected", "MC SE"
+        );
+        for (name, r) in [
+            ("AUC", &self.auc),
+            ("Somers' Dxy", &self.dxy),
+            ("calibration intercept", &self.calibration_intercept),
+            ("calibration slope", &self.calibration_slope),
+            ("Brier score", &self.brier),
+        ] {
+            let _ = writeln!(
+                out,
+                "  {name:<22} {:>9.4} {:>9.4} {:>9.4} {:>9.4} {:>9.4} {:>9.4}",
+                r.apparent, r.training, r.test, r.optimism, r.corrected, r.optimism_se
+            );
+        }
+        out.push_str("\n  selected in resamples:\n");
+        for s in &self.selection {
+            let _ = writeln!(out, "    {:<20} {:>5} of {}", s.name, s.selected, self.used);
+        }
+        out
+    }
 }
 
 /// Harrell's bootstrap optimism correction of `procedure` on the candidates of `design` and

@@ -41,14 +41,7 @@ fn main() {
         .unwrap();
         let out = dir.join("prepared").join(centre);
         for p in &cohort.patients {
-            let it = truth
-                .patients
-                .iter()
-                .find(|t| t.patient_id == p.id)
-                .unwrap()
-                .images
-                .clone()
-                .unwrap();
+            let it = truth.images_of(&p.id).unwrap();
             let im = p.images.as_ref().unwrap();
             let (t2, roi) = (read_volume(&im.t2).unwrap(), read_volume(&im.roi).unwrap());
             let pdir = prepared_dir(&out, &p.id).unwrap();

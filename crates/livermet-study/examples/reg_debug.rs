@@ -160,14 +160,7 @@ fn main() {
     let results: Vec<PatientResult> = patients
         .par_iter()
         .map(|p| {
-            let it = truth
-                .patients
-                .iter()
-                .find(|t| t.patient_id == p.id)
-                .unwrap()
-                .images
-                .clone()
-                .unwrap();
+            let it = truth.images_of(&p.id).unwrap();
             let im = p.images.as_ref().unwrap();
             let (t2, roi) = (read_volume(&im.t2).unwrap(), read_volume(&im.roi).unwrap());
             let t1 = read_volume(&im.t1).unwrap();

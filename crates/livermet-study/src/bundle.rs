@@ -15,6 +15,7 @@ use std::path::{Path, PathBuf};
 use livermet_cohort::{Patient, ValidateOptions, validate_cohort};
 use livermet_io::read_json;
 use livermet_model::{Device, Fusion, Net, NetConfig, PreparedPatches, load_model, patient_scores};
+use livermet_stats::dca::net_benefit_curve;
 use serde::{Deserialize, Serialize};
 
 use crate::StudyError;
@@ -63,13 +64,7 @@ impl ValidationCurves {
     /// The curves of `cohort` of `results` (`None` when the study has no such cohort).
     pub fn of(results: &StudyResults, cohort: &str) -> Option<Self> {
         let c = results.cohorts.get(cohort)?;
-        let curve = |name: &str| -> Vec<(f64, f64)> {
-            c.decision_curves
-                .iter()
-                .filter(|d| d.model == name)
-                .map(|d| (d.threshold, d.net_benefit))
-                .collect()
-        };
+        let curve = |name: &str| net_benefit_curve(&c.decision_curves, name);
         let models = c
             .models
             .iter()
@@ -114,6 +109,10 @@ pub struct CardAuc {
 pub struct ModelCard {
     pub format: u32,
     pub livermet_version: String,
+    /// UTC date the bundle was written (`YYYY-MM-DD`); absent in bundles of livermet <= 0.1.0
+    /// before this field.
+    #[serde(default)]
+    pub created: Option<String>,
     pub protocol: livermet_model::Protocol,
     pub seed: u64,
     pub models: Vec<ModelName>,
@@ -142,6 +141,7 @@ pub fn write_bundle(run: &StudyRun, results: &StudyResults, dir: &Path) -> Resul
     let card = ModelCard {
         format: BUNDLE_FORMAT,
         livermet_version: env!("CARGO_PKG_VERSION").into(),
+        created: Some(livermet_io::utc::utc_date(std::time::SystemTime::now())),
         protocol: run.settings.protocol,
         seed: run.settings.seed,
         models: run.settings.models.clone(),
@@ -286,6 +286,33 @@ pub struct Prediction {
     /// What the readers repaired and what looks suspect (a tumour at the image border), one
     /// line each: the prediction stands, but the user should look.
     pub warnings: Vec<String>,
+}
+
+impl Prediction {
+    /// `patient ID` and one line per model: probability, threshold and risk group.
+    pub fn text(&self) -> String {
+        let mut out = format!("patient {}\n", self.patient_id);
+        for m in &self.predictions {
+            out += &format!(
+                "  {:<9} SLM probability {:.3}  threshold {:.3}  {} risk\n",
+                m.model.as_str(),
+                m.probability,
+                m.threshold,
+                m.risk_group
+            );
+        }
+        out
+    }
+}
+
+/// Where `predict` prepares the patients of `csv` when not told: `<stem>.prepared` beside it.
+pub fn default_work_dir(csv: &Path) -> PathBuf {
+    let stem = csv
+        .file_stem()
+        .map_or("patient".into(), |s| s.to_string_lossy().into_owned());
+    csv.parent()
+        .unwrap_or(Path::new("."))
+        .join(format!("{stem}.prepared"))
 }
 
 /// Reads the one-row cohort CSV `row_csv`, checks it (clinical values and images; no label

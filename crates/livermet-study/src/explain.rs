@@ -23,9 +23,11 @@ use livermet_cohort::{CLINICAL_FEATURES, Patient};
 use livermet_image::{PatchManifest, PatchSpec, paste_patch};
 use livermet_io::Volume;
 use livermet_model::saliency::{
-    OcclusionSettings, head_log_odds, patient_saliency, slice_features,
+    OcclusionSettings, head_log_odds, patient_grad_cam, patient_saliency, randomised_model,
+    slice_features,
 };
 use livermet_model::{Device, Fusion, Net, NetConfig};
+use livermet_stats::describe::spearman;
 use serde::Serialize;
 
 use crate::StudyError;
@@ -170,7 +172,16 @@ pub struct NetworkMaps {
     pub occlusion: Volume,
     /// Grad-CAM of the middle tumour slice's patch (`S * S`, row = j).
     pub middle_grad_cam: Vec<f32>,
+    /// The model-randomisation check of Adebayo et al. (2018): Spearman rank correlation of
+    /// this patient's Grad-CAM (every tumour slice) with that of the same architecture freshly
+    /// initialised (seed [`RANDOMISATION_SEED`]). Low: the map depends on what the network
+    /// learnt; near 1: it shows the input's structure whatever the weights. `None` when either
+    /// map is constant (no ranks).
+    pub randomisation_rank_correlation: Option<f64>,
 }
+
+/// Seed of the re-initialised network of the model-randomisation check.
+pub const RANDOMISATION_SEED: u64 = 2018;
 
 /// The middle tumour slice's patch: what the patient's page shows.
 #[derive(Debug, Clone)]
@@ -237,25 +248,12 @@ pub fn explain_patient(
     device: &Device,
 ) -> Result<Explanation, StudyError> {
     let g = geometry(work, &patient.id)?;
-    let middle_index = g.manifest.slices.len() / 2;
     let mut maps = Vec::new();
     let mut attribution_out = None;
     for &model in bundle.card.models.iter().filter(|m| m.is_network()) {
         let (net, cfg, src) =
             network_and_patches(bundle, model, std::slice::from_ref(patient), work, device)?;
-        let s = patient_saliency(
-            &net,
-            &cfg,
-            &src,
-            0,
-            &OcclusionSettings::for_patch(cfg.patch_size),
-        )?;
-        maps.push(NetworkMaps {
-            model,
-            grad_cam: on_t2_grid(&s.grad_cam, &g),
-            occlusion: on_t2_grid(&s.occlusion, &g),
-            middle_grad_cam: s.grad_cam[middle_index].clone(),
-        });
+        maps.push(network_maps(model, &net, &cfg, &src, &g, device)?);
         if model == ModelName::Combined {
             let baseline = bundle.image_baseline.as_ref().ok_or_else(|| StudyError::Bundle {
                 path: bundle.dir.clone(),
@@ -491,20 +489,37 @@ pub fn case_saliency(
         })?;
     let unit = load_unit(run, scoring_unit(run, cohort, patient_id)?, device)?;
     let src = unit.patches(prepared, p)?;
-    let s = patient_saliency(
-        &unit.net,
-        &unit.cfg,
-        &src,
-        0,
-        &OcclusionSettings::for_patch(unit.cfg.patch_size),
-    )?;
     let g = geometry(prepared, patient_id)?;
-    let middle = g.manifest.slices.len() / 2;
+    network_maps(ModelName::Combined, &unit.net, &unit.cfg, &src, &g, device)
+}
+
+/// Saliency of the one patient of `src` for `model`'s network `net`, on the T2 grid `g`, with
+/// the model-randomisation check.
+fn network_maps(
+    model: ModelName,
+    net: &Net,
+    cfg: &NetConfig,
+    src: &dyn livermet_model::PatchSource,
+    g: &Geometry,
+    device: &Device,
+) -> Result<NetworkMaps, StudyError> {
+    let s = patient_saliency(
+        net,
+        cfg,
+        src,
+        0,
+        &OcclusionSettings::for_patch(cfg.patch_size),
+    )?;
+    let random = randomised_model(cfg, device, RANDOMISATION_SEED)?;
+    let random_cam = patient_grad_cam(&random, cfg, src, 0)?;
+    let values =
+        |maps: &[Vec<f32>]| -> Vec<f64> { maps.iter().flatten().map(|&v| f64::from(v)).collect() };
     Ok(NetworkMaps {
-        model: ModelName::Combined,
-        grad_cam: on_t2_grid(&s.grad_cam, &g),
-        occlusion: on_t2_grid(&s.occlusion, &g),
-        middle_grad_cam: s.grad_cam[middle].clone(),
+        model,
+        grad_cam: on_t2_grid(&s.grad_cam, g),
+        occlusion: on_t2_grid(&s.occlusion, g),
+        middle_grad_cam: s.grad_cam[g.manifest.slices.len() / 2].clone(),
+        randomisation_rank_correlation: spearman(&values(&s.grad_cam), &values(&random_cam)),
     })
 }
 

@@ -8,6 +8,7 @@ pub mod bayes_limit;
 pub mod bundle;
 pub mod clinical;
 pub mod cohort_io;
+pub mod demo;
 mod error;
 pub mod evaluate;
 pub mod explain;

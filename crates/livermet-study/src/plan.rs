@@ -181,6 +181,34 @@ impl Plan {
         Ok(Plan { shards, steps: out })
     }
 
+    /// The plan as `--plan` prints it: one line per step (name, stage, done or todo, what it
+    /// needs, the patients of a prepare shard).
+    pub fn text(&self) -> String {
+        let done = self.steps.iter().filter(|s| s.done).count();
+        let mut out = format!(
+            "{} steps ({} prepare shards), {done} done:\n",
+            self.steps.len(),
+            self.shards
+        );
+        for s in &self.steps {
+            let needs = match s.needs.len() {
+                0 => "-".to_string(),
+                n if n > 4 => format!("{n} steps (every prepare and training step)"),
+                _ => s.needs.join(", "),
+            };
+            let patients = s
+                .patients
+                .map(|n| format!(" ({n} patients)"))
+                .unwrap_or_default();
+            let state = if s.done { "done" } else { "todo" };
+            out += &format!(
+                "  {:<16} {:<8} {state}  needs: {needs}{patients}\n",
+                s.name, s.stage
+            );
+        }
+        out
+    }
+
     /// The steps of `stage` in plan order, and the positions of those not done in that list
     /// (the array task IDs to submit).
     pub fn stage(&self, stage: &str) -> (Vec<&PlannedStep>, Vec<usize>) {

@@ -52,6 +52,31 @@ impl Default for PrepareSettings {
 }
 
 impl PrepareSettings {
+    /// The settings of `prepare --settings FILE` (JSON, fields of [`PrepareSettings`], missing
+    /// fields taking the defaults), or the defaults without a file; refused when
+    /// [`PrepareSettings::problem`] finds one.
+    pub fn load(path: Option<&Path>) -> Result<Self, StudyError> {
+        let settings: PrepareSettings = match path {
+            Some(p) => {
+                let text = std::fs::read_to_string(p).map_err(|e| {
+                    StudyError::Mismatch(format!("cannot read settings {}: {e}", p.display()))
+                })?;
+                serde_json::from_str(&text).map_err(|e| {
+                    StudyError::Mismatch(format!(
+                        "{}: not valid prepare settings: {e}",
+                        p.display()
+                    ))
+                })?
+            }
+            None => PrepareSettings::default(),
+        };
+        if let Some((key, why)) = settings.problem() {
+            let source = path.map_or("the default settings".into(), |p| p.display().to_string());
+            return Err(StudyError::Mismatch(format!("{source}: {key} {why}")));
+        }
+        Ok(settings)
+    }
+
     /// The first setting `prepare` cannot work with: its key (as in STUDY.toml's `[prepare]`
     /// table and `prepare --settings`) and what is wrong with it.
     pub fn problem(&self) -> Option<(String, String)> {
@@ -128,7 +153,7 @@ pub struct PrepareReport {
 }
 
 /// The folder of one patient's prepared data: `out/<folder name of the ID>`
-/// ([`livermet_io::patient_dir`], the one place an ID becomes a path).
+/// ([`livermet_io::patient_dir()`], the one place an ID becomes a path).
 pub fn prepared_dir(out: &Path, patient_id: &str) -> Result<PathBuf, StudyError> {
     Ok(livermet_io::patient_dir(out, patient_id)?)
 }

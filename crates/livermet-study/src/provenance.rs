@@ -13,9 +13,10 @@ use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Instant, SystemTime};
 
 use livermet_cohort::Patient;
+use livermet_io::utc::utc_timestamp;
 use livermet_model::{BatchProgress, EpochLog};
 use rayon::prelude::*;
 use serde::Serialize;
@@ -310,35 +311,6 @@ pub fn folder_sha256(dir: &Path) -> Result<String, StudyError> {
     Ok(sha256_hex(text.as_bytes()))
 }
 
-/// `t` as RFC 3339 UTC to the second (`2026-12-02T05:49:44Z`).
-pub fn utc_timestamp(t: SystemTime) -> String {
-    let secs = t
-        .duration_since(SystemTime::UNIX_EPOCH)
-        .unwrap_or(Duration::ZERO)
-        .as_secs();
-    let (y, m, d) = civil_from_days((secs / 86_400) as i64);
-    let s = secs % 86_400;
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
-        s / 3600,
-        s / 60 % 60,
-        s % 60
-    )
-}
-
-/// Gregorian date of a day count since 1970-01-01 (Hinnant's `civil_from_days`).
-pub fn civil_from_days(z: i64) -> (i64, u32, u32) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    (yoe + era * 400 + i64::from(m <= 2), m, d)
-}
-
 /// An [`Observer`] that passes everything on to `inner` and times the stages it is told of.
 pub struct StageClock<'a> {
     inner: &'a dyn Observer,
@@ -418,16 +390,6 @@ mod tests {
         assert_eq!(
             sha256_hex(b"abc"),
             "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
-        );
-    }
-
-    #[test]
-    fn timestamps_are_utc_rfc3339() {
-        let t = SystemTime::UNIX_EPOCH + Duration::from_secs(1_796_190_584);
-        assert_eq!(utc_timestamp(t), "2026-12-02T05:49:44Z");
-        assert_eq!(
-            utc_timestamp(SystemTime::UNIX_EPOCH),
-            "1970-01-01T00:00:00Z"
         );
     }
 }

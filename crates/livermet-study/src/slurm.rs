@@ -191,6 +191,18 @@ pub struct Job {
     pub tasks: Vec<(usize, String)>,
 }
 
+impl std::fmt::Display for Job {
+    /// `train: job 123 tasks 0=fold0-mri 1=fold0-combined` (`report: job 124` without tasks).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: job {}", self.stage, self.id)?;
+        if !self.tasks.is_empty() {
+            let tasks: Vec<String> = self.tasks.iter().map(|(i, n)| format!("{i}={n}")).collect();
+            write!(f, " tasks {}", tasks.join(" "))?;
+        }
+        Ok(())
+    }
+}
+
 /// `0-3,5,7-8`: task IDs as `--array` takes them.
 fn array_spec(ids: &[usize]) -> String {
     let mut parts: Vec<String> = Vec::new();
@@ -281,6 +293,20 @@ pub struct JobState {
 }
 
 impl JobState {
+    /// Whether the job completed with exit code 0.
+    pub fn succeeded(&self) -> bool {
+        self.state == "COMPLETED" && self.exit_code == 0
+    }
+
+    /// The exit status a process waiting on the job ends with: the job's exit code when it is
+    /// one in 1..=255, else 1 (a failed job always fails the waiter).
+    pub fn waiter_status(&self) -> u8 {
+        u8::try_from(self.exit_code)
+            .ok()
+            .filter(|&c| c > 0)
+            .unwrap_or(1)
+    }
+
     /// Whether the job has ended.
     pub fn ended(&self) -> bool {
         !matches!(
@@ -361,6 +387,36 @@ pub fn wait(id: &str, poll: Duration) -> Result<JobState, StudyError> {
     }
 }
 
+/// How a submission ended (`--wait`): its report job (submitted last, after every other),
+/// that job's state, and when it did not succeed every task of the submission that did not
+/// complete, as `(step, state)`.
+#[derive(Debug, Clone)]
+pub struct Ended<'a> {
+    pub report: &'a Job,
+    pub state: JobState,
+    pub failed: Vec<(String, String)>,
+}
+
+/// Waits (polling every `poll`) for the report job of the submission `jobs` ([`submit`]'s,
+/// not empty) to end.
+pub fn wait_for_report(jobs: &[Job], poll: Duration) -> Result<Ended<'_>, StudyError> {
+    let report = jobs
+        .last()
+        .ok_or_else(|| StudyError::Slurm("no job was submitted".into()))?;
+    let state = wait(&report.id, poll)?;
+    let mut failed = Vec::new();
+    if !state.succeeded() {
+        for j in jobs {
+            failed.extend(failed_tasks(j)?);
+        }
+    }
+    Ok(Ended {
+        report,
+        state,
+        failed,
+    })
+}
+
 /// The tasks of `job` that did not complete, as `(step, state)`, while the controller knows
 /// the job (after a failed `--wait`: which steps to look at in `OUT/slurm/logs/`).
 pub fn failed_tasks(job: &Job) -> Result<Vec<(String, String)>, StudyError> {
@@ -391,6 +447,31 @@ pub fn failed_tasks(job: &Job) -> Result<Vec<(String, String)>, StudyError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn jobs_print_their_tasks_and_a_failed_job_fails_its_waiter() {
+        let job = |tasks| Job {
+            stage: "train",
+            id: "12".into(),
+            tasks,
+        };
+        let tasks = vec![(0, "fold0-mri".to_string()), (3, "final-cf".to_string())];
+        assert_eq!(
+            job(tasks).to_string(),
+            "train: job 12 tasks 0=fold0-mri 3=final-cf"
+        );
+        assert_eq!(job(Vec::new()).to_string(), "train: job 12");
+        let state = |s: &str, exit_code| JobState {
+            state: s.into(),
+            exit_code,
+        };
+        assert!(state("COMPLETED", 0).succeeded());
+        assert!(!state("COMPLETED", 3).succeeded() && !state("FAILED", 0).succeeded());
+        let codes = [(3, 3), (0, 1), (-1, 1), (300, 1)];
+        for (code, status) in codes {
+            assert_eq!(state("FAILED", code).waiter_status(), status, "{code}");
+        }
+    }
 
     #[test]
     fn scripts_carry_the_resources_and_one_step_per_task() {

@@ -8,14 +8,14 @@
 //! OUT --unit fold0-mri` runs one of them again through the same function, so it writes the
 //! study's scores bit for bit.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
-use livermet_cohort::{CLINICAL_FEATURES, FoldAssignment, Patient};
+use livermet_cohort::{CLINICAL_FEATURES, FoldAssignment, Patient, ValidateOptions, read_cohort};
 use livermet_io::{read_json, write_bytes_atomic, write_json_atomic};
 use livermet_model::saliency::mean_image_features;
 use livermet_model::{
     Device, EpochLog, Fusion, ModelName, NetConfig, PatchSource, PatientRow, PreparedPatches,
-    TrainConfig, Trainer, patient_scores, save_model,
+    Protocol, TrainConfig, Trainer, patient_scores, save_model,
 };
 use serde::{Deserialize, Serialize};
 
@@ -23,7 +23,7 @@ use crate::StudyError;
 use crate::clinical::{CfFit, FeatureTable, Standardisation, fit_cf};
 use crate::run::Observer;
 use crate::scores::UnitScores;
-use crate::settings::StudySettings;
+use crate::settings::{DEFAULT_FUSION, NetworkOverrides, StudySettings, TrainingOverrides};
 
 /// Which unit of a study.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -350,6 +350,98 @@ pub fn fit_unit(
     record.offset_cf = offset_cf;
     write_json_atomic(&done, &record)?;
     Ok(record)
+}
+
+/// One network trained on one fold of any prepared cohort, outside a study (`livermet train
+/// --data`): a fold unit as [`fit_unit`] runs it, with these settings in place of a study's.
+#[derive(Debug, Clone)]
+pub struct FoldTraining {
+    /// The cohort CSV with labels and clinical values.
+    pub cohort: PathBuf,
+    /// The prepared cohort (`livermet prepare --out`).
+    pub prepared: PathBuf,
+    /// The fold assignment (JSON, as the study writes it).
+    pub folds: PathBuf,
+    /// The held-out fold: the network trains on the others and reports this one's AUC after
+    /// every epoch (monitoring only).
+    pub fold: usize,
+    /// `mri` or `combined`.
+    pub model: ModelName,
+    pub protocol: Protocol,
+    /// The unit's own seed (weights, shuffling, augmentation, dropout), used as given.
+    pub seed: u64,
+    pub training: TrainingOverrides,
+    pub network: NetworkOverrides,
+    /// Continue the training checkpointed in the output folder (which must hold one); without
+    /// it the folder must hold none.
+    pub resume: bool,
+}
+
+impl FoldTraining {
+    /// Trains into `dir` (checkpoint/, log.jsonl, model/, scores.json): the unit's record and
+    /// the held-out fold's AUC.
+    pub fn run(
+        &self,
+        dir: &Path,
+        device: &Device,
+        obs: &dyn Observer,
+    ) -> Result<(UnitRecord, Option<f64>), StudyError> {
+        let model = self.model;
+        if !model.is_network() {
+            return Err(StudyError::Mismatch(format!(
+                "--model {model} is not a network; `livermet train` trains mri or combined"
+            )));
+        }
+        let options = ValidateOptions {
+            check_images: false,
+            require_label: true,
+        };
+        let cohort = read_cohort(&self.cohort, &options)?;
+        let folds = FoldAssignment::load(&self.folds)?;
+        // The study's fold unit, with the seed as given rather than derived from a study's.
+        let id = UnitId::Fold {
+            fold: self.fold,
+            model,
+        };
+        let mut unit = Unit::of_study(id, 0, &cohort.patients, &[], &folds).map_err(|e| {
+            let (csv, folds) = (self.cohort.display(), self.folds.display());
+            StudyError::Mismatch(format!("{csv} and {folds}: {e}"))
+        })?;
+        unit.seed = self.seed;
+        match (has_checkpoint(dir), self.resume) {
+            (true, false) => Err(format!(
+                "{} already holds a checkpoint; continue it with --resume or choose another --out",
+                dir.display()
+            )),
+            (false, true) => Err(format!(
+                "no checkpoint in {}; train without --resume first",
+                dir.display()
+            )),
+            _ => Ok(()),
+        }
+        .map_err(StudyError::Mismatch)?;
+        let settings = StudySettings {
+            primary: self.cohort.clone(),
+            external: None,
+            protocol: self.protocol,
+            folds: folds.k,
+            seed: self.seed,
+            models: vec![model],
+            fusion: DEFAULT_FUSION,
+            training: self.training.clone(),
+            network: self.network.clone(),
+            prepare: None,
+            slurm: Default::default(),
+            source: Default::default(),
+        };
+        let patches = CohortPatches {
+            primary: read_patches(&settings, &self.prepared, &cohort.patients)?,
+            external: None,
+        };
+        let record = fit_unit(&unit, &settings, &patches, dir, device, obs)?;
+        let auc = unit.first_set_auc(&record);
+        Ok((record, auc))
+    }
 }
 
 /// Whether `dir` holds a network's checkpoint (an interrupted or finished training).

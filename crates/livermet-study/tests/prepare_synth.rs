@@ -52,12 +52,7 @@ fn prepare_recovers_the_synthetic_truth() {
         assert!(report.failed.is_empty(), "{:?}", report.failed);
         assert_eq!(report.prepared.len(), cohort.patients.len());
         for p in &cohort.patients {
-            let pt = truth
-                .patients
-                .iter()
-                .find(|t| t.patient_id == p.id)
-                .unwrap();
-            let it = pt.images.as_ref().unwrap();
+            let it = truth.images_of(&p.id).unwrap();
             let pdir = prepared_dir(&out, &p.id).unwrap();
             let imgs = p.images.as_ref().unwrap();
             let t2 = read_volume(&imgs.t2).unwrap();

@@ -122,7 +122,7 @@ pub struct Clinical {
     /// Latent imaging score: `signal * (slm - prevalence) + noise`, the noise partly shared with
     /// log CEA. The images express it (see `phantom`); it is not in the CSV.
     pub latent: f64,
-    /// Standardised log CEA before rounding ([`cea_z`]): the part of the latent score's noise
+    /// Standardised log CEA before rounding (`cea_z`): the part of the latent score's noise
     /// that CEA explains (kept so the true posterior can use it exactly).
     pub cea_z: f64,
 }

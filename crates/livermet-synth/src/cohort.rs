@@ -107,6 +107,30 @@ pub struct SynthSummary {
     pub truth: PathBuf,
 }
 
+impl SynthSummary {
+    /// What `livermet synth` prints: patients and SLM prevalence per centre with its CSV, the
+    /// truth file, and `bytes` on disk under `out`.
+    pub fn text(&self, out: &Path, bytes: u64) -> String {
+        let mut text = String::new();
+        for c in &self.centres {
+            let prevalence = match c.patients {
+                0 => 0.0,
+                n => 100.0 * c.slm as f64 / n as f64,
+            };
+            text += &format!(
+                "{:<9} {:>5} patients, {:>4} SLM ({prevalence:.1}%)  {}\n",
+                c.centre,
+                c.patients,
+                c.slm,
+                c.csv.display()
+            );
+        }
+        text += &format!("truth     {}\n", self.truth.display());
+        let mb = bytes as f64 / 1e6;
+        text + &format!("on disk   {mb:.1} MB under {}\n", out.display())
+    }
+}
+
 /// A patient's clinical values with its place in the cohort.
 #[derive(Debug, Clone)]
 pub struct PlannedPatient {

@@ -115,7 +115,7 @@ pub fn synthesise_images<R: Rng + ?Sized>(
         tumour_slice_count: slices[1] + 1 - slices[0],
         roi_voxels,
         tumour_centre_mm: phantom.tumour.centre,
-        signal: phantom.tumour.signal.into(),
+        signal: phantom.tumour.signal,
     };
     PatientImages {
         t2,

@@ -20,6 +20,15 @@ pub struct Truth {
     pub patients: Vec<PatientTruth>,
 }
 
+impl Truth {
+    /// The imaging truth of patient `id` (`None` for an unknown patient or a clinical-only
+    /// cohort).
+    pub fn images_of(&self, id: &str) -> Option<&ImageTruth> {
+        let patient = self.patients.iter().find(|t| t.patient_id == id)?;
+        patient.images.as_ref()
+    }
+}
+
 /// One patient's truth.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct PatientTruth {
@@ -51,7 +60,7 @@ pub struct ImageTruth {
     /// Tumour centre, T2 world RAS mm.
     pub tumour_centre_mm: [f64; 3],
     /// How the latent score shows in the images.
-    pub signal: TumourSignalTruth,
+    pub signal: TumourSignal,
 }
 
 /// The moving sequences' transforms (see [`TRANSFORM_CONVENTION`]).
@@ -86,30 +95,6 @@ impl AdcStats {
             min,
             max,
             n_voxels: n,
-        }
-    }
-}
-
-/// [`TumourSignal`] as stored.
-#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
-pub struct TumourSignalTruth {
-    pub adc: f64,
-    pub core_enhancement: f64,
-    pub ring_enhancement: f64,
-    pub texture_amplitude: f64,
-    pub texture_wavelength_mm: f64,
-    pub stranding: f64,
-}
-
-impl From<TumourSignal> for TumourSignalTruth {
-    fn from(s: TumourSignal) -> Self {
-        TumourSignalTruth {
-            adc: s.adc,
-            core_enhancement: s.core_enhancement,
-            ring_enhancement: s.ring_enhancement,
-            texture_amplitude: s.texture_amplitude,
-            texture_wavelength_mm: s.texture_wavelength_mm,
-            stranding: s.stranding,
         }
     }
 }

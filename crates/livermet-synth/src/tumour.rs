@@ -2,7 +2,7 @@
 //! sphere, with its own texture field, and how the latent imaging score shows in it.
 
 use rand::Rng;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::random::standard_normal;
 
@@ -40,8 +40,8 @@ fn field(waves: &[Wave], p: [f64; 3]) -> f64 {
     s * (2.0 / waves.len() as f64).sqrt()
 }
 
-/// How the latent imaging score shows in and around the tumour.
-#[derive(Debug, Clone, Copy, Serialize)]
+/// How the latent imaging score shows in and around the tumour (stored in truth.json).
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
 pub struct TumourSignal {
     /// Tumour ADC, mm²/s (lower with a higher score).
     pub adc: f64,

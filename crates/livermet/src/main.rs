@@ -1,6 +1,10 @@
 //! `livermet`: the command line. A thin layer over the library crates: it parses arguments,
 //! picks the device, shows progress, and turns errors into one line and an exit code.
 
+// The doc comments of the argument structs are clap's help text, written for a terminal
+// (`<model>`, `NAME[LEVEL]`), not rustdoc.
+#![allow(rustdoc::broken_intra_doc_links, rustdoc::invalid_html_tags)]
+
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
@@ -45,7 +49,8 @@ enum Command {
 }
 
 fn main() -> ExitCode {
-    keep_freed_memory();
+    // Before any other thread starts (livermet_model::allocator).
+    livermet_model::allocator::keep_freed_memory();
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Demo(a) => cmd::demo::run(a),
@@ -68,21 +73,3 @@ fn main() -> ExitCode {
         }
     }
 }
-
-/// Training allocates and frees feature maps of tens of MB every step. glibc serves blocks
-/// above its mmap threshold with fresh mappings and unmaps them on free: page faults, zeroed
-/// pages and TLB-shootdown interrupts that `perf` showed taking ~10% of a training step on
-/// 2 cores. Raising the threshold to glibc's maximum (32 MiB) and not trimming the heap keeps
-/// freed blocks for reuse (bench/RESULTS.md, "allocator"). Must run before other threads start.
-#[cfg(all(target_os = "linux", target_env = "gnu"))]
-#[allow(unsafe_code)]
-fn keep_freed_memory() {
-    // SAFETY: mallopt only changes allocator parameters; called once, single-threaded.
-    unsafe {
-        libc::mallopt(libc::M_MMAP_THRESHOLD, 32 << 20);
-        libc::mallopt(libc::M_TRIM_THRESHOLD, 1 << 30);
-    }
-}
-
-#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
-fn keep_freed_memory() {}

@@ -3,9 +3,10 @@
 
 use std::process::ExitCode;
 
-use livermet_model::{NetConfig, TrainConfig, throughput};
+use livermet_model::NetConfig;
+use livermet_model::throughput::{self, BenchSettings};
 
-use crate::cmd::train::expand_widths;
+use crate::cmd::expand_widths;
 use livermet_model::device::{self, DeviceName};
 
 #[derive(clap::Subcommand, Debug)]
@@ -58,68 +59,47 @@ pub fn run(cmd: BenchCommand) -> anyhow::Result<ExitCode> {
 
 fn train(a: TrainArgs) -> anyhow::Result<ExitCode> {
     let dev = device::open(a.device)?;
-    let widths = expand_widths(&a.widths)?;
     let net = NetConfig::new()
-        .with_widths(widths.clone())
+        .with_widths(expand_widths(&a.widths)?)
         .with_patch_size(a.patch_size);
-    let t = throughput::measure(
-        &net,
-        &dev,
-        a.batch,
-        a.train_steps,
-        a.infer_steps,
-        a.rounds as usize,
-    )?;
-    let backend = device::backend_name(&dev);
-    let mut epochs = Vec::new();
-    let mut train_s = 0.0;
-    if a.epochs > 0 {
-        // The quick protocol's learning rate, 4 copies per slice.
-        let cfg = TrainConfig::new()
-            .with_epochs(a.epochs)
-            .with_lr0(1e-3)
-            .with_copies_per_slice(4);
-        let t0 = std::time::Instant::now();
-        epochs = throughput::synthetic_training(&net, &cfg, &dev, a.patients, &mut |l| {
-            eprintln!(
-                "epoch {}/{}  loss {:.4}  lr {:.2e}  held-out AUC {}",
-                l.epoch,
-                a.epochs,
-                l.loss,
-                l.lr,
-                l.val_auc.map_or("n/a".into(), |v| format!("{v:.3}"))
-            );
-        })?;
-        train_s = t0.elapsed().as_secs_f64();
-    }
-    let rss = throughput::peak_rss_mb();
+    let settings = BenchSettings {
+        batch: a.batch,
+        train_steps: a.train_steps,
+        infer_steps: a.infer_steps,
+        rounds: a.rounds as usize,
+        epochs: a.epochs,
+        patients: a.patients,
+    };
+    let b = throughput::bench(&net, &dev, &settings, &mut |l| {
+        eprintln!(
+            "epoch {}/{}  loss {:.4}  lr {:.2e}  held-out AUC {}",
+            l.epoch,
+            a.epochs,
+            l.loss,
+            l.lr,
+            l.val_auc.map_or("n/a".into(), |v| format!("{v:.3}"))
+        );
+    })?;
     if a.json {
-        let out = serde_json::json!({
-            "backend": backend,
-            "train_patches_per_s": t.train_patches_per_s,
-            "infer_patches_per_s": t.infer_patches_per_s,
-            "infer_unfused_patches_per_s": t.infer_unfused_patches_per_s,
-            "rounds": t.rounds,
-            "peak_rss_mb": rss,
-            "widths": widths,
-            "batch": a.batch,
-            "patch_size": a.patch_size,
-            "threads": throughput::threads(),
-            "synthetic_epochs": epochs,
-            "synthetic_training_s": train_s,
-        });
-        println!("{}", serde_json::to_string_pretty(&out)?);
-    } else {
+        // Through a `Value`: keys sorted, as this output has always had them.
         println!(
-            "{backend}: train {:.1} patches/s, inference {:.1} patches/s (median of {} rounds), \
-             peak RSS {} MB (widths {widths:?}, batch {}, 5x{}x{})",
+            "{}",
+            serde_json::to_string_pretty(&serde_json::to_value(&b)?)?
+        );
+    } else {
+        let t = &b.throughput;
+        println!(
+            "{}: train {:.1} patches/s, inference {:.1} patches/s (median of {} rounds), \
+             peak RSS {} MB (widths {:?}, batch {}, 5x{}x{})",
+            b.backend,
             t.train_patches_per_s,
             t.infer_patches_per_s,
             t.rounds.len(),
-            rss.map_or("?".into(), |r| format!("{r:.0}")),
-            a.batch,
-            a.patch_size,
-            a.patch_size
+            b.peak_rss_mb.map_or("?".into(), |r| format!("{r:.0}")),
+            b.widths,
+            b.batch,
+            b.patch_size,
+            b.patch_size
         );
     }
     Ok(ExitCode::SUCCESS)

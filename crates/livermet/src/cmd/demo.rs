@@ -8,14 +8,12 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use livermet_cohort::{ValidateOptions, validate_cohort};
-use livermet_synth::{Size, SynthSettings};
+use livermet_model::Protocol;
+use livermet_model::device::{self, DeviceName};
+use livermet_study::demo::Demo;
 
 use crate::cmd::study::{print_summary, study_and_report};
 use crate::cmd::synth::{make_cohort, print_summary as synth_summary};
-use livermet_io::write_bytes_atomic;
-use livermet_model::Protocol;
-use livermet_model::device::{self, DeviceName};
-use livermet_study::StudySettings;
 
 /// Synthesise a two-centre cohort and run the study on it.
 #[derive(clap::Args, Debug)]
@@ -37,86 +35,47 @@ pub struct Args {
     pub device: DeviceName,
 }
 
-/// What the steps share.
-#[derive(Debug)]
-pub struct Demo {
-    pub args: Args,
-    /// The cohort folder and its two CSVs.
-    pub cohort_dir: PathBuf,
-    pub primary_csv: PathBuf,
-    pub external_csv: PathBuf,
-}
-
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let cohort_dir = args.out.join("cohort");
-    let mut demo = Demo {
-        primary_csv: cohort_dir.join("primary.csv"),
-        external_csv: cohort_dir.join("external.csv"),
-        cohort_dir,
-        args,
+    let demo = Demo {
+        out: args.out,
+        protocol: args.protocol,
+        seed: args.seed,
     };
-    synthesise_cohort(&mut demo)?;
+    synthesise_cohort(&demo)?;
     validate(&demo)?;
-    study(&demo)?;
+    let (path, settings) = demo.write_study_settings()?;
+    println!(
+        "step 3: the study ({path}), {:?} protocol",
+        demo.protocol,
+        path = path.display()
+    );
+    let device = device::open(args.device)?;
+    let results = study_and_report(&settings, &demo.out, &device)?;
+    print_summary(&results, &demo.out);
     Ok(ExitCode::SUCCESS)
 }
 
-/// Step 3: the study, with `DIR/study.toml` written so the user can re-run or edit it.
-fn study(demo: &Demo) -> anyhow::Result<()> {
-    let protocol = demo.args.protocol;
-    let toml = format!(
-        "# Written by `livermet demo`; run it again with `livermet study {0}/study.toml --out {0}`.\n\
-         primary = \"cohort/primary.csv\"\nexternal = \"cohort/external.csv\"\n\
-         protocol = \"{1}\"\nseed = {2}\n",
-        demo.args.out.display(),
-        protocol.as_str(),
-        demo.args.seed
-    );
-    let path = demo.args.out.join("study.toml");
-    write_bytes_atomic(&path, toml.as_bytes())?;
-    let settings = StudySettings::load(&path)?;
-    println!(
-        "step 3: the study ({path}), {protocol:?} protocol",
-        path = path.display()
-    );
-    let device = device::open(demo.args.device)?;
-    let results = study_and_report(&settings, &demo.args.out, &device)?;
-    print_summary(&results, &demo.args.out);
-    Ok(())
-}
-
-/// Step 1: the synthetic cohort (small images for `quick`, the paper's matrix for `paper`).
-fn synthesise_cohort(demo: &mut Demo) -> anyhow::Result<()> {
-    let size = match demo.args.protocol {
-        Protocol::Quick => Size::Small,
-        Protocol::Paper => Size::Paper,
-    };
-    let settings = SynthSettings {
-        seed: demo.args.seed,
-        size,
-        ..SynthSettings::default()
-    };
+/// Step 1: the synthetic cohort, or the one already there.
+fn synthesise_cohort(demo: &Demo) -> anyhow::Result<()> {
+    let settings = demo.synth_settings();
     println!(
         "step 1: synthetic two-centre cohort (seed {}, {:?} images)",
-        settings.seed, size
+        settings.seed, settings.size
     );
-    // A cohort already synthesised with the same settings is kept: re-synthesising would
-    // change every file's time stamp and force the whole preparation again.
-    let marker = demo.cohort_dir.join("demo-synth.json");
-    let wanted = format!("{settings:?}");
-    if std::fs::read_to_string(&marker).is_ok_and(|s| s == wanted) {
-        println!("          reusing {}", demo.cohort_dir.display());
+    let dir = demo.cohort_dir();
+    if demo.cohort_is_current() {
+        println!("          reusing {}", dir.display());
         return Ok(());
     }
-    let summary = make_cohort(&demo.cohort_dir, &settings)?;
-    write_bytes_atomic(&marker, wanted.as_bytes())?;
-    synth_summary(&demo.cohort_dir, &summary)
+    let summary = make_cohort(&dir, &settings)?;
+    demo.mark_cohort_current()?;
+    synth_summary(&dir, &summary)
 }
 
 /// Step 2: validate both centres' CSVs as a user's cohort would be.
 fn validate(demo: &Demo) -> anyhow::Result<()> {
     println!("step 2: validate");
-    for csv in [&demo.primary_csv, &demo.external_csv] {
+    for csv in &demo.cohort_csvs() {
         let report = validate_cohort(csv, &ValidateOptions::default())
             .with_context(|| format!("validating {}", csv.display()))?;
         if let Some(first) = report.problems.first() {

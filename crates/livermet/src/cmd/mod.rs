@@ -29,3 +29,12 @@ pub fn one_line(e: &anyhow::Error) -> String {
     }
     out
 }
+
+/// `--widths`: 6 widths as given, or 3 widths each used for two blocks.
+pub fn expand_widths(w: &[usize]) -> anyhow::Result<Vec<usize>> {
+    match w.len() {
+        6 => Ok(w.to_vec()),
+        3 => Ok(w.iter().flat_map(|&x| [x, x]).collect()),
+        n => anyhow::bail!("--widths takes 3 or 6 values, got {n}"),
+    }
+}

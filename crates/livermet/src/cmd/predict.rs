@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context;
-use livermet_study::bundle::{Bundle, Prediction, predict_cohort, predict_one};
+use livermet_study::bundle::{Bundle, default_work_dir, predict_cohort, predict_one};
 use livermet_study::explain::explain_patient;
 
 use livermet_model::device::{self, DeviceName};
@@ -53,14 +53,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         .as_ref()
         .or(args.cohort.as_ref())
         .context("--patient or --cohort is required")?;
-    let work = args.work.clone().unwrap_or_else(|| {
-        let stem = csv
-            .file_stem()
-            .map_or("patient".into(), |s| s.to_string_lossy().into_owned());
-        csv.parent()
-            .unwrap_or(std::path::Path::new("."))
-            .join(format!("{stem}.prepared"))
-    });
+    let work = args.work.clone().unwrap_or_else(|| default_work_dir(csv));
     if args.patient.is_some() {
         let (patient, p) = predict_one(&bundle, csv, &work, &device)?;
         let p = match &args.explain {
@@ -86,7 +79,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                 serde_json::to_string_pretty(&p).context("serialising the prediction")?
             );
         } else {
-            print_prediction(&p);
+            print!("{}", p.text());
             println!(
                 "prepared data (registered channels, ROI): {}",
                 p.prepared.display()
@@ -106,7 +99,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             serde_json::to_string_pretty(&all).context("serialising the predictions")?
         );
     } else {
-        all.iter().for_each(print_prediction);
+        all.iter().for_each(|p| print!("{}", p.text()));
         println!(
             "prepared data (registered channels, ROI): {}",
             work.display()
@@ -118,17 +111,4 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         all.len() as f64 / secs.max(1e-9)
     );
     Ok(ExitCode::SUCCESS)
-}
-
-fn print_prediction(p: &Prediction) {
-    println!("patient {}", p.patient_id);
-    for m in &p.predictions {
-        println!(
-            "  {:<9} SLM probability {:.3}  threshold {:.3}  {} risk",
-            m.model.as_str(),
-            m.probability,
-            m.threshold,
-            m.risk_group
-        );
-    }
 }

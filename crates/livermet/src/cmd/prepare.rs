@@ -4,7 +4,6 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::Context;
 use livermet_cohort::{ValidateOptions, validate_cohort};
 use livermet_study::{PrepareSettings, prepare_cohort};
 
@@ -26,23 +25,7 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let settings: PrepareSettings = match &args.settings {
-        Some(p) => {
-            let text = std::fs::read_to_string(p)
-                .with_context(|| format!("cannot read settings {}", p.display()))?;
-            serde_json::from_str(&text)
-                .with_context(|| format!("{}: not valid prepare settings", p.display()))?
-        }
-        None => PrepareSettings::default(),
-    };
-    if let Some((key, why)) = settings.problem() {
-        anyhow::bail!(
-            "{}: {key} {why}",
-            args.settings
-                .as_deref()
-                .map_or("the default settings".into(), |p| p.display().to_string())
-        );
-    }
+    let settings = PrepareSettings::load(args.settings.as_deref())?;
     let spin = progress::spinner("validating");
     let report = validate_cohort(&args.cohort, &ValidateOptions::default())?;
     spin.finish_and_clear();

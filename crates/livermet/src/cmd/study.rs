@@ -73,7 +73,10 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         let study = Study::open(&settings, &args.out, &Quiet)?;
         let plan = Plan::of(&study, args.shards)?;
         if args.plan {
-            print_plan(&plan, args.json)?;
+            match args.json {
+                true => println!("{}", serde_json::to_string_pretty(&plan)?),
+                false => print!("{}", plan.text()),
+            }
             return Ok(ExitCode::SUCCESS);
         }
         return run_slurm(&study, &plan, &args);
@@ -126,37 +129,6 @@ fn list_problems<T>(result: &Result<T, ReportError>) {
     }
 }
 
-/// The plan: one line per step (name, stage, done or not, what it needs), or JSON.
-fn print_plan(plan: &Plan, json: bool) -> anyhow::Result<()> {
-    if json {
-        println!("{}", serde_json::to_string_pretty(plan)?);
-        return Ok(());
-    }
-    let done = plan.steps.iter().filter(|s| s.done).count();
-    println!(
-        "{} steps ({} prepare shards), {done} done:",
-        plan.steps.len(),
-        plan.shards
-    );
-    for s in &plan.steps {
-        let needs = match s.needs.len() {
-            0 => "-".to_string(),
-            n if n > 4 => format!("{n} steps (every prepare and training step)"),
-            _ => s.needs.join(", "),
-        };
-        let patients = s
-            .patients
-            .map(|n| format!(" ({n} patients)"))
-            .unwrap_or_default();
-        let state = if s.done { "done" } else { "todo" };
-        println!(
-            "  {:<16} {:<8} {state}  needs: {needs}{patients}",
-            s.name, s.stage
-        );
-    }
-    Ok(())
-}
-
 /// `--slurm [--submit [--wait]]`.
 fn run_slurm(study: &Study, plan: &Plan, args: &Args) -> anyhow::Result<ExitCode> {
     let scripts = slurm::write_scripts(study, plan, &args.settings)?;
@@ -172,41 +144,28 @@ fn run_slurm(study: &Study, plan: &Plan, args: &Args) -> anyhow::Result<ExitCode
         return Ok(ExitCode::SUCCESS);
     }
     for j in &jobs {
-        let tasks: Vec<String> = j.tasks.iter().map(|(i, n)| format!("{i}={n}")).collect();
-        if tasks.is_empty() {
-            println!("{}: job {}", j.stage, j.id);
-        } else {
-            println!("{}: job {} tasks {}", j.stage, j.id, tasks.join(" "));
-        }
+        println!("{j}");
     }
     if !args.wait {
         return Ok(ExitCode::SUCCESS);
     }
-    let report = jobs.last().expect("the report job is submitted last");
-    let end = slurm::wait(&report.id, Duration::from_secs(2))?;
-    if end.state == "COMPLETED" && end.exit_code == 0 {
-        println!("report job {} completed", report.id);
+    let end = slurm::wait_for_report(&jobs, Duration::from_secs(2))?;
+    if end.state.succeeded() {
+        println!("report job {} completed", end.report.id);
         println!("report: {}", args.out.join("report.html").display());
         return Ok(ExitCode::SUCCESS);
     }
-    for j in &jobs {
-        for (step, state) in slurm::failed_tasks(j)? {
-            eprintln!("{step}: {state}");
-        }
+    for (step, state) in &end.failed {
+        eprintln!("{step}: {state}");
     }
     eprintln!(
         "error: report job {} ended {} (exit {}); the logs are in {}",
-        report.id,
-        end.state,
-        end.exit_code,
+        end.report.id,
+        end.state.state,
+        end.state.exit_code,
         slurm::slurm_dir(&args.out).join("logs").display()
     );
-    Ok(ExitCode::from(
-        u8::try_from(end.exit_code)
-            .ok()
-            .filter(|&c| c > 0)
-            .unwrap_or(1),
-    ))
+    Ok(ExitCode::from(end.state.waiter_status()))
 }
 
 /// The bundle's and the report's paths, then the study's summary.

@@ -82,27 +82,8 @@ pub fn make_cohort(out: &Path, settings: &SynthSettings) -> anyhow::Result<Synth
 
 /// Counts, prevalence per centre, size on disk and where the files are.
 pub fn print_summary(out: &Path, summary: &SynthSummary) -> anyhow::Result<()> {
-    for c in &summary.centres {
-        let prevalence = if c.patients > 0 {
-            100.0 * c.slm as f64 / c.patients as f64
-        } else {
-            0.0
-        };
-        println!(
-            "{:<9} {:>5} patients, {:>4} SLM ({prevalence:.1}%)  {}",
-            c.centre,
-            c.patients,
-            c.slm,
-            c.csv.display()
-        );
-    }
     let bytes =
         livermet_synth::disk_usage(out).with_context(|| format!("measuring {}", out.display()))?;
-    println!("truth     {}", summary.truth.display());
-    println!(
-        "on disk   {:.1} MB under {}",
-        bytes as f64 / 1e6,
-        out.display()
-    );
+    print!("{}", summary.text(out, bytes));
     Ok(())
 }

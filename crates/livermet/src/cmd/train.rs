@@ -6,16 +6,14 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::{Context, bail};
-use livermet_cohort::{FoldAssignment, ValidateOptions, read_cohort};
+use anyhow::bail;
 use livermet_model::device::{self, DeviceName};
 use livermet_model::{ModelName, Protocol};
-use livermet_study::settings::{DEFAULT_FUSION, NetworkOverrides, TrainingOverrides};
-use livermet_study::unit::{
-    Cohort, CohortPatches, UNIT_SCORES, fold_split, has_checkpoint, read_patches,
-};
-use livermet_study::{StudySettings, Unit, UnitId, UnitRecord, fit_unit, rerun_unit};
+use livermet_study::settings::{NetworkOverrides, TrainingOverrides};
+use livermet_study::unit::{FoldTraining, UNIT_SCORES};
+use livermet_study::{UnitId, UnitRecord, rerun_unit};
 
+use crate::cmd::expand_widths;
 use crate::cmd::progress::Bars;
 
 #[derive(clap::Args, Debug)]
@@ -77,15 +75,6 @@ pub struct Args {
     pub device: DeviceName,
 }
 
-/// 6 widths as given, or 3 widths each used for two blocks.
-pub fn expand_widths(w: &[usize]) -> anyhow::Result<Vec<usize>> {
-    match w.len() {
-        6 => Ok(w.to_vec()),
-        3 => Ok(w.iter().flat_map(|&x| [x, x]).collect()),
-        n => bail!("--widths takes 3 or 6 values, got {n}"),
-    }
-}
-
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let device = device::open(args.device)?;
     let obs = Bars::default();
@@ -97,48 +86,22 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         report(id, &record, auc, &args);
         return Ok(ExitCode::SUCCESS);
     }
-    let (Some(data), Some(folds_path), Some(fold), Some(model)) =
+    let (Some(data), Some(folds), Some(fold), Some(model)) =
         (&args.data, &args.folds, args.fold, args.model)
     else {
         bail!("give --study and --unit, or --data, --folds, --fold and --model");
     };
-    if !model.is_network() {
-        bail!("--model {model} is not a network; `livermet train` trains mri or combined");
-    }
-    let csv = args
-        .cohort
-        .clone()
-        .unwrap_or_else(|| data.join("cohort.csv"));
-    let cohort = read_cohort(
-        &csv,
-        &ValidateOptions {
-            check_images: false,
-            require_label: true,
-        },
-    )?;
-    let folds = FoldAssignment::load(folds_path)?;
-    let (train, test) = fold_split(&cohort.patients, &folds, fold)
-        .with_context(|| format!("{} and {}", csv.display(), folds_path.display()))?;
-    if has_checkpoint(&args.out) && !args.resume {
-        bail!(
-            "{} already holds a checkpoint; continue it with --resume or choose another --out",
-            args.out.display()
-        );
-    }
-    if args.resume && !has_checkpoint(&args.out) {
-        bail!(
-            "no checkpoint in {}; train without --resume first",
-            args.out.display()
-        );
-    }
-    let settings = StudySettings {
-        primary: csv,
-        external: None,
+    let training = FoldTraining {
+        cohort: args
+            .cohort
+            .clone()
+            .unwrap_or_else(|| data.join("cohort.csv")),
+        prepared: data.clone(),
+        folds: folds.clone(),
+        fold,
+        model,
         protocol: args.protocol,
-        folds: folds.k,
         seed: args.seed,
-        models: vec![model],
-        fusion: DEFAULT_FUSION,
         training: TrainingOverrides {
             epochs: args.epochs,
             copies_per_slice: args.copies,
@@ -149,26 +112,11 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             patch_size: args.patch_size,
             ..Default::default()
         },
-        prepare: None,
-        slurm: Default::default(),
-        source: Default::default(),
+        resume: args.resume,
     };
-    let unit = Unit {
-        name: format!("fold{fold}-{}", model.slug()),
-        model,
-        seed: args.seed,
-        train,
-        score_sets: vec![(test, Cohort::Primary)],
-        monitor: true,
-    };
-    let patches = CohortPatches {
-        primary: read_patches(&settings, data, &cohort.patients)?,
-        external: None,
-    };
-    let record = fit_unit(&unit, &settings, &patches, &args.out, &device, &obs);
+    let result = training.run(&args.out, &device, &obs);
     obs.clear();
-    let record = record?;
-    let auc = unit.first_set_auc(&record);
+    let (record, auc) = result?;
     report(UnitId::Fold { fold, model }, &record, auc, &args);
     Ok(ExitCode::SUCCESS)
 }

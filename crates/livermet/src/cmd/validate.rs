@@ -36,20 +36,11 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         }
     })?;
     bar.finish_and_clear();
-    let slm = report
-        .patients
-        .iter()
-        .filter(|p| p.slm == Some(true))
-        .count();
+    let slm = report.slm_count();
     if args.json {
-        let out = serde_json::json!({
-            "csv": report.csv,
-            "patients": report.patients.len(),
-            "slm": slm,
-            "problems": report.problems,
-            "warnings": report.warnings,
-        });
-        println!("{}", serde_json::to_string_pretty(&out)?);
+        // Through a `Value`: keys sorted, as this output has always had them.
+        let summary = serde_json::to_value(report.summary())?;
+        println!("{}", serde_json::to_string_pretty(&summary)?);
     }
     for w in &report.warnings {
         eprintln!("warning: {w}");

@@ -542,6 +542,17 @@ fn study_report_bundle_and_predict_agree() {
         "{a}"
     );
     assert_eq!(a["features"].as_object().unwrap().len(), 5, "{a}");
+    // The model-randomisation check of each network: a rank correlation, or null (constant map).
+    let rho = a["saliency_randomisation_rank_correlation"]
+        .as_object()
+        .unwrap();
+    assert_eq!(rho.len(), 2, "{a}");
+    for (m, r) in rho {
+        assert!(
+            r.is_null() || r.as_f64().is_some_and(|r| (-1.0..=1.0).contains(&r)),
+            "{m}: {r}"
+        );
+    }
     for pred in p["predictions"].as_array().unwrap() {
         let m = pred["model"].as_str().unwrap();
         assert_eq!(a["probabilities"][m], pred["probability"], "{m}");

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use livermet_io::{ImageInfo, image_info};
+use livermet_io::image_info;
 
 #[derive(clap::Args, Debug)]
 #[command(
@@ -36,43 +36,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         println!("{}", serde_json::to_string_pretty(&infos)?);
     } else {
         for info in &infos {
-            print!("{}", describe(info));
+            print!("{}", info.text());
         }
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// The human-readable block for one image.
-fn describe(i: &ImageInfo) -> String {
-    let dims: Vec<String> = i.dims.iter().map(|d| d.to_string()).collect();
-    let mut s = format!("{} ({})\n", i.path, i.format);
-    s += &format!("  dims:        {}\n", dims.join(" x "));
-    s += &format!(
-        "  voxel size:  {:.4} x {:.4} x {:.4} mm\n",
-        i.voxel_size[0], i.voxel_size[1], i.voxel_size[2]
-    );
-    s += &format!("  orientation: {}\n", i.orientation);
-    s += "  affine (voxel -> RAS mm):\n";
-    for row in &i.affine {
-        s += &format!(
-            "    [{:>11.4} {:>11.4} {:>11.4} {:>11.4}]\n",
-            row[0], row[1], row[2], row[3]
-        );
-    }
-    s += &format!(
-        "  range:       min {} max {} mean {:.4}{}\n",
-        i.min,
-        i.max,
-        i.mean,
-        if i.non_finite > 0 {
-            format!(" (finite voxels; {} NaN or infinite)", i.non_finite)
-        } else {
-            String::new()
-        }
-    );
-    if let Some(b) = &i.bvals {
-        let b: Vec<String> = b.iter().map(|v| v.to_string()).collect();
-        s += &format!("  b-values:    {} (s/mm²)\n", b.join(", "));
-    }
-    s
 }

@@ -80,21 +80,11 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     if args.json {
         println!("{}", serde_json::to_string_pretty(&reg)?);
     } else {
-        let p = reg.params;
         println!(
-            "registered {} onto {}: rotation ({:.2}, {:.2}, {:.2}) deg, translation ({:.2}, {:.2}, {:.2}) mm, \
-             Mattes MI {:.4}, {} iterations, {:.2} s -> {}",
+            "registered {} onto {}: {} -> {}",
             args.moving.display(),
             args.fixed.display(),
-            p[0].to_degrees(),
-            p[1].to_degrees(),
-            p[2].to_degrees(),
-            p[3],
-            p[4],
-            p[5],
-            -reg.metric,
-            reg.iterations,
-            reg.seconds,
+            reg.summary(),
             args.out.display()
         );
     }

@@ -1,7 +1,6 @@
 //! `livermet stats calibration`: calibration of predicted probabilities against a 0/1 outcome
 //! (calibration-in-the-large, slope, Brier, binned curve with Wilson CIs, Hosmer-Lemeshow).
 
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context;
@@ -15,11 +14,8 @@ use livermet_stats::logistic::FitOptions;
     --prob combined --bins 10 --json"
 )]
 pub struct Args {
-    /// CSV with a header row, one subject per row.
-    pub data: PathBuf,
-    /// The 0/1 outcome column (1 = event); a missing or other value is an error.
-    #[arg(long)]
-    pub outcome: String,
+    #[command(flatten)]
+    pub subjects: super::Subjects,
     /// The predicted-probability column (values strictly between 0 and 1); rows where it is
     /// missing are dropped and counted.
     #[arg(long)]
@@ -36,10 +32,17 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let d = super::read_scored(&args.data, &args.outcome, std::slice::from_ref(&args.prob))?;
+    let d = super::read_scored(&args.subjects, std::slice::from_ref(&args.prob))?;
     let (y, p, dropped) = (&d.outcomes, &d.scores[0], d.dropped);
-    let cal = calibration(p, y, args.bins, args.hl_groups, &FitOptions::default())
-        .with_context(|| format!("{}: calibration of `{}`", args.data.display(), args.prob))?;
+    let what = || {
+        format!(
+            "{}: calibration of `{}`",
+            args.subjects.data.display(),
+            args.prob
+        )
+    };
+    let cal =
+        calibration(p, y, args.bins, args.hl_groups, &FitOptions::default()).with_context(what)?;
     if args.json {
         super::print_json(&cal, dropped)?;
     } else {
@@ -51,7 +54,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
 fn print_table(args: &Args, c: &Calibration, dropped: usize) {
     println!(
         "Calibration of `{}` against `{}`: n = {} ({} events, {} rows dropped)",
-        args.prob, args.outcome, c.n, c.events, dropped
+        args.prob, args.subjects.outcome, c.n, c.events, dropped
     );
     print!("{}", c.text());
 }

@@ -16,11 +16,8 @@ use super::read_scored;
 #[command(after_help = "Example: livermet stats dca scores.csv --outcome slm \
     --score cf --score combined --thresholds 0.01:0.99:0.01 --out dca.csv")]
 pub struct Args {
-    /// CSV with a header row, one subject per row.
-    pub data: PathBuf,
-    /// The 0/1 outcome column (1 = event).
-    #[arg(long)]
-    pub outcome: String,
+    #[command(flatten)]
+    pub subjects: super::Subjects,
     /// A predicted-risk column (probabilities in [0, 1]); repeat for several models.
     #[arg(long = "score", required = true)]
     pub scores: Vec<String>,
@@ -35,7 +32,7 @@ pub struct Args {
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let thresholds =
         parse_grid(&args.thresholds).map_err(|e| anyhow::anyhow!("--thresholds: {e}"))?;
-    let d = read_scored(&args.data, &args.outcome, &args.scores)?;
+    let d = read_scored(&args.subjects, &args.scores)?;
     let models: Vec<(&str, &[f64])> = args
         .scores
         .iter()
@@ -43,7 +40,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         .zip(d.scores.iter().map(|s| &s[..]))
         .collect();
     let points = decision_curves(&models, &d.outcomes, &thresholds)
-        .with_context(|| format!("{}: decision curves", args.data.display()))?;
+        .with_context(|| format!("{}: decision curves", args.subjects.data.display()))?;
     let bytes = to_csv(&points)?;
     match &args.out {
         Some(path) => {

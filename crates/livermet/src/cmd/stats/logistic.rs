@@ -2,14 +2,12 @@
 //! drop-one likelihood-ratio tests, and optionally the paper's univariable screen and backward
 //! stepwise elimination by likelihood ratio (`livermet_stats::stepwise`).
 
-use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::{Context, bail};
-use livermet_stats::logistic::{Design, FitOptions};
+use anyhow::Context;
+use livermet_stats::logistic::FitOptions;
 use livermet_stats::stepwise::{AnalysisOptions, LogisticAnalysis, ScreenTest, logistic_analysis};
-
-use livermet_stats::table::Table;
+use livermet_stats::table::{DesignRows, Table};
 
 /// Logistic regression (maximum likelihood, Newton-Raphson) with Wald and LR inference.
 #[derive(clap::Args, Debug)]
@@ -44,11 +42,8 @@ pub struct Args {
 /// The data of a logistic model: the CSV, its outcome and its predictors.
 #[derive(clap::Args, Debug)]
 pub struct DesignArgs {
-    /// CSV with a header row, one subject per row.
-    pub data: PathBuf,
-    /// The 0/1 outcome column (1 = event); a missing or other value is an error.
-    #[arg(long)]
-    pub outcome: String,
+    #[command(flatten)]
+    pub subjects: super::Subjects,
     /// Predictor columns, comma-separated (default: every column but the outcome). Rows with a
     /// missing predictor value are dropped and counted.
     #[arg(long, value_delimiter = ',')]
@@ -59,56 +54,16 @@ pub struct DesignArgs {
     pub categorical: Vec<String>,
 }
 
-/// The design and outcome of the complete rows, and how many rows were dropped.
-pub(super) struct Data {
-    pub design: Design,
-    pub y: Vec<bool>,
-    pub predictors: Vec<String>,
-    pub dropped: usize,
-}
-
-/// The design of the predictors (every column but the outcome when none is named) and the
-/// outcome, on the rows where every predictor is present.
-pub(super) fn read_design(args: &DesignArgs) -> anyhow::Result<Data> {
-    let table = Table::read(&args.data)?;
-    let predictors: Vec<String> = if args.predictors.is_empty() {
-        table
-            .headers
-            .iter()
-            .filter(|h| **h != args.outcome)
-            .cloned()
-            .collect()
-    } else {
-        args.predictors.clone()
-    };
-    if predictors.is_empty() {
-        bail!(
-            "{}: no predictor columns besides the outcome",
-            args.data.display()
-        );
-    }
-    let mut categorical = Vec::new();
-    for spec in &args.categorical {
-        let (name, reference) = match spec.split_once(':') {
-            Some((n, r)) => (n, Some(r)),
-            None => (spec.as_str(), None),
-        };
-        if !predictors.iter().any(|p| p == name) {
-            bail!(
-                "--categorical `{name}` is not among the predictors ({})",
-                predictors.join(", ")
-            );
-        }
-        categorical.push((name.to_string(), reference.map(str::to_string)));
-    }
-    let d = table.design(&args.outcome, &predictors, &categorical)?;
-    super::note_dropped(d.dropped, d.y.len(), &args.data, "a predictor");
-    Ok(Data {
-        design: d.design,
-        y: d.y,
-        predictors,
-        dropped: d.dropped,
-    })
+/// The design of the predictors and the outcome on the rows where every predictor is present
+/// (`Table::design`); the dropped rows are noted on stderr.
+pub(super) fn read_design(args: &DesignArgs) -> anyhow::Result<DesignRows> {
+    let d = Table::read(&args.subjects.data)?.design(
+        &args.subjects.outcome,
+        &args.predictors,
+        &args.categorical,
+    )?;
+    super::note_dropped(d.dropped, d.y.len(), &args.subjects.data, "a predictor");
+    Ok(d)
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
@@ -132,8 +87,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let out = logistic_analysis(&data.design, &data.y, &names, &opts).with_context(|| {
         format!(
             "{}: logistic model of `{}`",
-            args.design.data.display(),
-            args.design.outcome
+            args.design.subjects.data.display(),
+            args.design.subjects.outcome
         )
     })?;
     if !out.fit.converged {
@@ -155,7 +110,7 @@ fn print_table(args: &Args, out: &LogisticAnalysis, dropped: usize) {
     let f = &out.fit;
     println!(
         "Logistic regression of `{}`: n = {} ({} events, {} rows dropped), {} in {} iterations",
-        args.design.outcome,
+        args.design.subjects.outcome,
         f.n,
         f.events,
         dropped,

@@ -8,7 +8,7 @@ pub mod optimism;
 pub mod roc;
 pub mod table1;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::Subcommand;
@@ -47,6 +47,28 @@ pub fn run(cmd: StatsCommand) -> anyhow::Result<ExitCode> {
     }
 }
 
+/// The subjects table and its outcome, as every command but `table1` takes them.
+#[derive(clap::Args, Debug)]
+pub struct Subjects {
+    /// CSV with a header row, one subject per row.
+    pub data: PathBuf,
+    /// The 0/1 outcome column (1 = event); a missing or other value is an error.
+    #[arg(long)]
+    pub outcome: String,
+}
+
+/// Optional bootstrap CIs and their seed.
+#[derive(clap::Args, Debug)]
+pub struct BootstrapArgs {
+    /// Also give bootstrap CIs from this many resamples stratified by outcome (2000 without a
+    /// value, `livermet_stats::bootstrap::DEFAULT_RESAMPLES`).
+    #[arg(long, num_args = 0..=1, default_missing_value = "2000", value_name = "N")]
+    pub bootstrap: Option<usize>,
+    /// Seed of the bootstrap resampling.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+}
+
 /// Prints a library result as `--json`: its own fields, then how many CSV rows were dropped
 /// for a missing value.
 pub fn print_json<T: Serialize>(result: &T, dropped_rows: usize) -> anyhow::Result<()> {
@@ -66,8 +88,9 @@ pub fn print_json<T: Serialize>(result: &T, dropped_rows: usize) -> anyhow::Resu
 
 /// The outcome and the score columns `names` of the rows with every score; the dropped rows
 /// are noted on stderr.
-pub fn read_scored(path: &Path, outcome: &str, names: &[String]) -> anyhow::Result<Scored> {
-    let scored = Table::read(path)?.scored(outcome, names)?;
+pub fn read_scored(subjects: &Subjects, names: &[String]) -> anyhow::Result<Scored> {
+    let path = &subjects.data;
+    let scored = Table::read(path)?.scored(&subjects.outcome, names)?;
     note_dropped(
         scored.dropped,
         scored.outcomes.len(),

@@ -6,9 +6,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use livermet_stats::bootstrap::Resamples;
-use livermet_stats::logistic::FitOptions;
-use livermet_stats::stepwise::{CfSelection, FastBackward};
-use livermet_stats::validation::{OptimismRow, OptimismTable, Procedure, bootstrap_validate};
+use livermet_stats::validation::{OptimismTable, Procedure, bootstrap_validate};
 use serde::Serialize;
 
 use super::logistic::{DesignArgs, read_design};
@@ -28,7 +26,7 @@ pub struct Args {
     /// screen, backward LR elimination with removal p > 0.10), `fastbw` (rms's validate with
     /// bw = TRUE, rule = "p", sls = 0.1: fast backward elimination on Wald statistics) or
     /// `full` (every predictor, no selection).
-    #[arg(long, default_value = "cf", value_parser = ["cf", "fastbw", "full"])]
+    #[arg(long, default_value = "cf", value_parser = Procedure::NAMES)]
     pub procedure: String,
     /// Bootstrap resamples (simple, with replacement, as rms).
     #[arg(long, default_value_t = 500)]
@@ -51,14 +49,7 @@ struct Report<'a> {
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let data = read_design(&args.design)?;
-    let procedure = match args.procedure.as_str() {
-        "cf" => Procedure::Cf(CfSelection::default()),
-        "fastbw" => Procedure::FastBackward {
-            elimination: FastBackward::default(),
-            fit: FitOptions::default(),
-        },
-        _ => Procedure::Full(FitOptions::default()),
-    };
+    let procedure = Procedure::named(&args.procedure).expect("clap checks the name");
     let draws = Resamples::Simple {
         count: args.resamples,
         seed: args.seed,
@@ -68,9 +59,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         bootstrap_validate(&data.design, &data.y, &procedure, &draws).with_context(|| {
             format!(
                 "{}: bootstrap validation of the `{}` procedure for `{}`",
-                args.design.data.display(),
+                args.design.subjects.data.display(),
                 args.procedure,
-                args.design.outcome
+                args.design.subjects.outcome
             )
         })?;
     bar.finish_and_clear();
@@ -90,35 +81,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
 fn print_table(args: &Args, t: &OptimismTable) {
     println!(
         "Bootstrap validation of the `{}` procedure for `{}`: {} of {} resamples used (seed {})",
-        args.procedure, args.design.outcome, t.used, t.resamples, args.seed
+        args.procedure, args.design.subjects.outcome, t.used, t.resamples, args.seed
     );
-    println!("Model on all subjects: {}", {
-        let m = t.apparent_model.join(", ");
-        if m.is_empty() {
-            "intercept only".into()
-        } else {
-            m
-        }
-    });
-    println!(
-        "\n  {:<22} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9}",
-        "index", "apparent", "training", "test", "optimism", "corrected", "MC SE"
-    );
-    let row = |name: &str, r: &OptimismRow| {
-        println!(
-            "  {name:<22} {:>9.4} {:>9.4} {:>9.4} {:>9.4} {:>9.4} {:>9.4}",
-            r.apparent, r.training, r.test, r.optimism, r.corrected, r.optimism_se
-        );
-    };
-    row("AUC", &t.auc);
-    row("Somers' Dxy", &t.dxy);
-    row("calibration intercept", &t.calibration_intercept);
-    row("calibration slope", &t.calibration_slope);
-    row("Brier score", &t.brier);
-    println!("\n  selected in resamples:");
-    for s in &t.selection {
-        println!("    {:<20} {:>5} of {}", s.name, s.selected, t.used);
-    }
+    print!("{}", t.text());
     for f in &t.failures {
         eprintln!("note: resample {} left out: {}", f.resample, f.error);
     }

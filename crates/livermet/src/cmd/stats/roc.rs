@@ -1,7 +1,6 @@
 //! `livermet stats roc`: AUC with DeLong 95% CI for each score, paired DeLong tests of every
 //! pair, optional stratified bootstrap CIs, and threshold metrics (median or a fixed value).
 
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context;
@@ -15,65 +14,49 @@ use super::read_scored;
 #[command(after_help = "Example: livermet stats roc scores.csv --outcome slm \
     --score cf --score mri --score combined --threshold median --bootstrap 2000 --json")]
 pub struct Args {
-    /// CSV with a header row, one subject per row.
-    pub data: PathBuf,
-    /// The 0/1 outcome column (1 = event).
-    #[arg(long)]
-    pub outcome: String,
+    #[command(flatten)]
+    pub subjects: super::Subjects,
     /// A score column (higher = more likely an event); repeat for several scores.
     #[arg(long = "score", required = true)]
     pub scores: Vec<String>,
     /// Threshold for ACC/SEN/SPE/PPV/NPV: `median` (of each score) or a number; a subject is
     /// positive when its score >= the threshold.
-    #[arg(long, default_value = "median", value_parser = parse_threshold)]
+    #[arg(long, default_value = "median")]
     pub threshold: ThresholdRule,
-    /// Also give stratified bootstrap CIs with this many resamples (2000 without a value,
-    /// `livermet_stats::bootstrap::DEFAULT_RESAMPLES`).
-    #[arg(long, num_args = 0..=1, default_missing_value = "2000", value_name = "N")]
-    pub bootstrap: Option<usize>,
-    /// Seed of the bootstrap resampling.
-    #[arg(long, default_value_t = 1)]
-    pub seed: u64,
+    #[command(flatten)]
+    pub boot: super::BootstrapArgs,
     /// Print JSON instead of a table.
     #[arg(long)]
     pub json: bool,
 }
 
-fn parse_threshold(s: &str) -> Result<ThresholdRule, String> {
-    if s == "median" {
-        return Ok(ThresholdRule::Median);
-    }
-    s.parse::<f64>()
-        .ok()
-        .filter(|t| t.is_finite())
-        .map(ThresholdRule::Value)
-        .ok_or_else(|| format!("`{s}` is neither `median` nor a number"))
-}
-
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let path = args.data.display().to_string();
-    let d = read_scored(&args.data, &args.outcome, &args.scores)?;
-    // A constant score ranks no one: its AUC is 0.5 with a DeLong CI of zero width, which reads
-    // as certainty. It is almost always the wrong column, so it is refused, not reported.
-    for (name, s) in args.scores.iter().zip(&d.scores) {
-        if let Some(&v) = s.first()
-            && s.iter().all(|x| *x == v)
-        {
-            anyhow::bail!(
-                "{path}: score `{name}` is {v} in every row: a constant score cannot be assessed by ROC (its AUC would be 0.5 with a zero-width CI); check the column"
-            );
-        }
+    let path = args.subjects.data.display().to_string();
+    let d = read_scored(&args.subjects, &args.scores)?;
+    // A constant score ranks no one, with a CI of zero width that reads as certainty. It is
+    // almost always the wrong column, so it is refused, not reported.
+    if let Some((k, v)) = d.constant_score() {
+        anyhow::bail!(
+            "{path}: score `{}` is {v} in every row: a constant score cannot be assessed by ROC (its AUC would be 0.5 with a zero-width CI); check the column",
+            args.scores[k]
+        );
     }
     let refs: Vec<&[f64]> = d.scores.iter().map(|s| &s[..]).collect();
     let bar = args
+        .boot
         .bootstrap
         .map(|_| crate::cmd::progress::spinner("bootstrap resamples"));
-    let bootstrap = args.bootstrap.map(|resamples| BootstrapSettings {
+    let bootstrap = args.boot.bootstrap.map(|resamples| BootstrapSettings {
         resamples,
-        seed: args.seed,
+        seed: args.boot.seed,
     });
     let report = roc_report(&args.scores, &refs, &d.outcomes, args.threshold, bootstrap)
-        .with_context(|| format!("{path}: ROC analysis of outcome `{}`", args.outcome))?;
+        .with_context(|| {
+            format!(
+                "{path}: ROC analysis of outcome `{}`",
+                args.subjects.outcome
+            )
+        })?;
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
@@ -91,8 +74,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
 fn print_tables(args: &Args, r: &RocReport) {
     println!(
         "ROC analysis of {} (outcome `{}`): n = {}, {} positive, {} negative\n",
-        args.data.display(),
-        args.outcome,
+        args.subjects.data.display(),
+        args.subjects.outcome,
         r.n,
         r.positives,
         r.negatives

@@ -1,21 +1,17 @@
 //! `livermet stats table1`: the paper's Table 1 for a two-valued grouping column, each
 //! variable's test named in its row (rules in `livermet_stats::table1`).
 
-use std::collections::BTreeSet;
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::{Context, bail};
+use anyhow::Context;
+use livermet_cohort::IMAGE_COLUMNS;
 use livermet_io::write_bytes_atomic;
 use livermet_stats::table1::text::{render, text_rows, to_csv};
-use livermet_stats::table1::{Table1Options, Variable, VariableKind, table1_with};
+use livermet_stats::table1::{Table1Options, table1_with};
 
 use livermet_stats::table::Table;
-
-/// Columns of the cohort CSV that are never Table 1 variables by default (docs/DESIGN.md: the
-/// identifier and the image paths).
-const NOT_VARIABLES: [&str; 7] = ["patient_id", "t2", "t1", "t1ce", "dwi", "adc", "roi"];
 
 /// Table 1: each variable per group and in total, with Pearson chi-square / Fisher's exact
 /// for categorical variables and Student's t / Mann-Whitney U (after a Shapiro-Wilk screen at
@@ -60,11 +56,15 @@ pub struct Args {
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let data = Table::read(&args.data)?;
     let group_col = data.column(&args.group)?;
-    let names = variable_names(&data, &args)?;
-    let variables = names
-        .iter()
-        .map(|name| variable(&data, name, &args))
-        .collect::<anyhow::Result<Vec<_>>>()?;
+    // The identifier and the image paths of a cohort CSV are never variables by default.
+    let not_variables: Vec<&str> = std::iter::once("patient_id").chain(IMAGE_COLUMNS).collect();
+    let variables = data.table1_variables(
+        &args.group,
+        &args.vars,
+        &not_variables,
+        &args.categorical,
+        &args.continuous,
+    )?;
     let group = data.cells(group_col);
     let options = Table1Options {
         welch: args.welch,
@@ -84,58 +84,4 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         write!(out, "{}", render(&table, &rows))?;
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// The variables in table order; unknown names and contradictory forcing are errors.
-fn variable_names(data: &Table, args: &Args) -> anyhow::Result<Vec<String>> {
-    let names: Vec<String> = if args.vars.is_empty() {
-        data.headers
-            .iter()
-            .filter(|h| **h != args.group && !NOT_VARIABLES.contains(&h.as_str()))
-            .cloned()
-            .collect()
-    } else {
-        args.vars.iter().map(|v| v.trim().to_string()).collect()
-    };
-    for name in names
-        .iter()
-        .chain(&args.categorical)
-        .chain(&args.continuous)
-    {
-        data.column(name.trim())?;
-    }
-    if names.contains(&args.group) {
-        bail!(
-            "--vars lists the grouping column `{}`: remove it",
-            args.group
-        );
-    }
-    let cat: BTreeSet<&str> = args.categorical.iter().map(|s| s.trim()).collect();
-    if let Some(both) = args.continuous.iter().find(|c| cat.contains(c.trim())) {
-        bail!("`{both}` is given both --categorical and --continuous: choose one");
-    }
-    if names.is_empty() {
-        bail!(
-            "{}: no variables to tabulate besides `{}`",
-            data.path.display(),
-            args.group
-        );
-    }
-    Ok(names)
-}
-
-fn variable(data: &Table, name: &str, args: &Args) -> anyhow::Result<Variable> {
-    let forced = |list: &[String]| list.iter().any(|v| v.trim() == name);
-    let kind = if forced(&args.categorical) {
-        Some(VariableKind::Categorical)
-    } else if forced(&args.continuous) {
-        Some(VariableKind::Continuous)
-    } else {
-        None
-    };
-    Ok(Variable {
-        name: name.to_string(),
-        cells: data.cells(data.column(name)?),
-        kind,
-    })
 }
