@@ -585,17 +585,17 @@ pub fn tripod_checklist(run: &StudyRun, results: &StudyResults) -> Checklist {
             ),
             "12c" => (
                 FilledByRun,
-                [
-                    "CF: logistic regression after the univariable screen and backward elimination".to_string(),
-                    format!(
+                s.fits(ModelName::CF)
+                    .then(|| "CF: logistic regression after the univariable screen and backward elimination".to_string())
+                    .into_iter()
+                    .chain((!networks.is_empty()).then(|| format!(
                         "networks ({}): residual CNN, widths {:?}, patch {} px, dropout {}, {} epochs, Adam lr {} with exponential decay, batch {}, L1 {}, L2 {}; no hyperparameter tuning (fixed protocol `{:?}`)",
                         networks.iter().map(|m| m.as_str()).collect::<Vec<_>>().join(", "),
                         net.widths, net.patch_size, net.dropout, train.epochs, train.lr0, train.batch_size, train.l1, train.l2, s.protocol
-                    ),
-                    format!("internal validation: {}-fold cross-validation; the CF model also by Harrell's bootstrap optimism correction{}", run.folds.k,
-                        r.cf_internal_validation.as_ref().map_or(String::new(), |v| format!(" (B = {} resamples, selection repeated in each)", v.resamples))),
-                ]
-                .to_vec(),
+                    )))
+                    .chain([format!("internal validation: {}-fold cross-validation{}", run.folds.k,
+                        r.cf_internal_validation.as_ref().map_or(String::new(), |v| format!("; the CF model also by Harrell's bootstrap optimism correction (B = {} resamples, selection repeated in each)", v.resamples)))])
+                    .collect(),
                 None,
             ),
             "12d" => (
@@ -665,7 +665,7 @@ pub fn tripod_checklist(run: &StudyRun, results: &StudyResults) -> Checklist {
                 Some("where the code can be obtained (repository URL, licence)"),
             ),
             "20a" => (
-                FilledByRun,
+                PartlyByRun,
                 std::iter::once(format!(
                     "primary cohort: {np} patients ({ep} with SLM, {} without); external cohort: {ne} ({ee} with SLM, {} without); no patient excluded by livermet",
                     np - ep, ne - ee
