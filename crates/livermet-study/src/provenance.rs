@@ -291,7 +291,9 @@ pub struct Provenance {
     pub manifest_sha256: String,
     /// sha256 over the model bundle's files (`model/`; [`folder_sha256`]).
     pub bundle_sha256: Option<String>,
-    /// Start and end of this run, UTC (RFC 3339); a resumed study counts from its restart.
+    /// Start and end of this run, UTC (RFC 3339); a resumed study counts from its restart, and
+    /// the end is taken once the bundle and the manifest are written, before the report's own
+    /// files (which carry it).
     pub started_utc: String,
     pub finished_utc: String,
     pub seconds: f64,
