@@ -11,8 +11,8 @@ pub mod validate;
 
 pub use error::CohortError;
 pub use folds::{FoldAssignment, stratified_folds};
-pub use patient::{CLINICAL_FEATURES, Clinical, ImagePaths, Patient, Sex};
-pub use record::{COLUMNS, CohortRecord, IMAGE_COLUMNS};
+pub use patient::{CLINICAL_FEATURES, Clinical, ImagePaths, Patient, SMALL_LESION_CM, Sex};
+pub use record::{COLUMNS, CohortRecord, IMAGE_COLUMNS, OPTIONAL_COLUMNS};
 pub use validate::{
     Cohort, CohortReport, Problem, ValidateOptions, read_cohort, validate_cohort,
     validate_cohort_with_progress,

@@ -11,6 +11,8 @@ const AGE_YEARS: (f64, f64) = (18.0, 110.0);
 const DISTANCE_CM: (f64, f64) = (0.0, 30.0);
 const CEA_NG_ML: (f64, f64) = (0.0, 100_000.0);
 const CA199_U_ML: (f64, f64) = (0.0, 1_000_000.0);
+/// A liver metastasis larger than 30 cm would fill the liver: a unit (mm) or typing error.
+const LESION_CM: (f64, f64) = (0.0, 30.0);
 
 /// How strictly a row is read.
 #[derive(Debug, Clone, Copy)]
@@ -105,6 +107,44 @@ pub fn parse_row(
     );
     let cea = number("cea_ng_ml", &rec.cea_ng_ml, "ng/ml", CEA_NG_ML);
     let ca199 = number("ca199_u_ml", &rec.ca199_u_ml, "U/ml", CA199_U_ML);
+    // Optional, and only meaningful where there is a metastasis to measure: empty means "not
+    // recorded"; a size for a patient without SLM contradicts the label (which of the two is
+    // wrong only the user can tell); a size must be > 0.
+    let lesion = rec.lesion_size_cm.trim();
+    let lesion_size_cm = match (lesion, slm) {
+        ("", _) => None,
+        (_, Some(false)) => {
+            bad(
+                "lesion_size_cm",
+                format!(
+                    "is `{lesion}` but slm is 0: a lesion size is only meaningful for a patient \
+                     with SLM; leave it empty or correct the label"
+                ),
+            );
+            None
+        }
+        (cell, _) => match cell.parse::<f64>() {
+            Ok(v) if v.is_finite() && v > LESION_CM.0 && v <= LESION_CM.1 => Some(v),
+            Ok(v) if v.is_finite() => {
+                bad(
+                    "lesion_size_cm",
+                    format!(
+                        "is {v} cm; a lesion size must be > 0 and at most {} cm: check the unit \
+                         (cm, not mm)",
+                        LESION_CM.1
+                    ),
+                );
+                None
+            }
+            _ => {
+                bad(
+                    "lesion_size_cm",
+                    format!("is `{cell}`, not a number (cm); leave it empty when not recorded"),
+                );
+                None
+            }
+        },
+    };
 
     let images = image_paths(rec, &id, base, rules, problems);
     if problems.len() > before {
@@ -122,6 +162,7 @@ pub fn parse_row(
             ca199_u_ml: ca199?,
         },
         images,
+        lesion_size_cm,
     })
 }
 

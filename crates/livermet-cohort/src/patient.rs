@@ -85,4 +85,12 @@ pub struct Patient {
     pub clinical: Clinical,
     /// `None` when the cohort was read clinical-only (image cells empty).
     pub images: Option<ImagePaths>,
+    /// Largest diameter of the largest liver metastasis, cm (the optional `lesion_size_cm`
+    /// column); `None` when not recorded, and always for a patient without SLM.
+    #[serde(default)]
+    pub lesion_size_cm: Option<f64>,
 }
+
+/// Liver metastases under this size (cm) are "small" (the paper: sensitivity "for patients with
+/// liver metastasis smaller than 3 cm").
+pub const SMALL_LESION_CM: f64 = 3.0;

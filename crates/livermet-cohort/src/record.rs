@@ -20,6 +20,11 @@ pub const COLUMNS: [&str; 14] = [
     "roi",
 ];
 
+/// Columns a cohort CSV may have or leave out: `lesion_size_cm`, the largest diameter of the
+/// largest liver metastasis of an SLM patient (the paper's sensitivity for metastases under
+/// 3 cm). Written after [`COLUMNS`].
+pub const OPTIONAL_COLUMNS: [&str; 1] = ["lesion_size_cm"];
+
 /// The image columns: each cell is a path relative to the CSV (a NIfTI file or a DICOM folder).
 pub const IMAGE_COLUMNS: [&str; 6] = ["t2", "t1", "t1ce", "dwi", "adc", "roi"];
 
@@ -51,4 +56,7 @@ pub struct CohortRecord {
     pub adc: String,
     /// Tumour mask on the T2 grid (nonzero = tumour), as ITK-SNAP saves it.
     pub roi: String,
+    /// Optional ([`OPTIONAL_COLUMNS`]): largest liver metastasis, cm; SLM patients only.
+    #[serde(default)]
+    pub lesion_size_cm: String,
 }

@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use livermet_cohort::{COLUMNS, CohortError, ValidateOptions, validate_cohort};
+use livermet_cohort::{COLUMNS, CohortError, OPTIONAL_COLUMNS, ValidateOptions, validate_cohort};
 use livermet_io::{Volume, write_bvals, write_nifti};
 
 const AFF: [[f64; 4]; 4] = [
@@ -297,4 +297,58 @@ fn clinical_only_cohorts_skip_images() {
     .unwrap();
     assert!(rep.problems.is_empty(), "{:?}", rep.problems);
     assert!(rep.patients[0].images.is_none());
+}
+
+/// The cohort of `rows` with the optional `lesion_size_cm` column holding `sizes`.
+fn with_lesion_sizes(dir: &Path, rows: &[Vec<String>], sizes: &[&str]) -> std::path::PathBuf {
+    let p = dir.join("cohort.csv");
+    let mut w = csv::Writer::from_path(&p).unwrap();
+    w.write_record(COLUMNS.iter().chain(&OPTIONAL_COLUMNS))
+        .unwrap();
+    for (r, s) in rows.iter().zip(sizes) {
+        w.write_record(r.iter().map(String::as_str).chain([*s]))
+            .unwrap();
+    }
+    w.flush().unwrap();
+    p
+}
+
+#[test]
+fn lesion_size_is_optional_positive_and_only_for_slm_patients() {
+    // P1 has SLM, P2 and P3 do not.
+    let (dir, rows) = clean();
+    let csv = with_lesion_sizes(dir.path(), &rows, &["2.5", "", ""]);
+    let rep = validate_cohort(&csv, &ValidateOptions::default()).unwrap();
+    assert!(rep.problems.is_empty(), "{:?}", rep.problems);
+    assert_eq!(rep.patients[0].lesion_size_cm, Some(2.5));
+    assert_eq!(rep.patients[1].lesion_size_cm, None);
+    // Without the column every size is unknown.
+    let csv = write_csv(dir.path(), &rows);
+    let rep = validate_cohort(&csv, &ValidateOptions::default()).unwrap();
+    assert!(rep.problems.is_empty() && rep.patients[0].lesion_size_cm.is_none());
+
+    for (sizes, patient, says) in [
+        (["0", "", ""], "P1", "must be > 0"),
+        (["-1", "", ""], "P1", "must be > 0"),
+        (["25mm", "", ""], "P1", "not a number"),
+        (["45", "", ""], "P1", "check the unit"),
+        (["", "1.2", ""], "P2", "slm is 0"),
+    ] {
+        let csv = with_lesion_sizes(dir.path(), &rows, &sizes);
+        let p: Vec<String> = validate_cohort(&csv, &ValidateOptions::default())
+            .unwrap()
+            .problems
+            .iter()
+            .map(|p| p.to_string())
+            .collect();
+        assert_eq!(p.len(), 1, "{sizes:?}: {p:?}");
+        assert!(
+            p[0].contains(&format!("patient {patient}"))
+                && p[0].contains("`lesion_size_cm`")
+                && p[0].contains(says)
+                && !p[0].contains('\n'),
+            "{sizes:?}: {}",
+            p[0]
+        );
+    }
 }

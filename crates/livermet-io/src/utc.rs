@@ -11,6 +11,20 @@ pub fn utc_date(t: SystemTime) -> String {
     format!("{y:04}-{m:02}-{d:02}")
 }
 
+/// `YYYY-MM-DDTHH:MM:SSZ` (RFC 3339, UTC, to the second) of `t`; times before 1970 read as
+/// 1970-01-01T00:00:00Z.
+pub fn utc_timestamp(t: SystemTime) -> String {
+    let secs = t.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
+    let (y, m, d) = civil_from_days((secs / 86_400) as i64);
+    let s = secs % 86_400;
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        s / 3600,
+        s / 60 % 60,
+        s % 60
+    )
+}
+
 /// Gregorian (year, month, day) of a day count since 1970-01-01 (H. Hinnant, "chrono-Compatible
 /// Low-Level Date Algorithms", `civil_from_days`).
 pub fn civil_from_days(z: i64) -> (i64, u32, u32) {
@@ -41,5 +55,7 @@ mod tests {
         assert_eq!(civil_from_days(-1), (1969, 12, 31));
         let t = UNIX_EPOCH + Duration::from_secs(20_789 * 86_400 + 86_399);
         assert_eq!(utc_date(t), "2026-12-02");
+        assert_eq!(utc_timestamp(t), "2026-12-02T23:59:59Z");
+        assert_eq!(utc_timestamp(UNIX_EPOCH), "1970-01-01T00:00:00Z");
     }
 }

@@ -18,6 +18,7 @@ pub mod figures;
 pub mod html;
 pub mod patient_page;
 pub mod png;
+pub mod publication;
 pub mod study_report;
 pub mod whole_study;
 

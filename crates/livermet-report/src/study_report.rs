@@ -16,8 +16,13 @@ use crate::figures::{
     Series, Tile, TileRow, calibration_figure, decision_curve_figure, representative_figure,
     roc_figure,
 };
+use crate::publication::{
+    cf_validation_section, provenance_section, reclassification_section, subgroup_section,
+    tripod_page, tripod_section,
+};
 use crate::{Page, ReportError, svg_to_png};
 use livermet_io::write_bytes_atomic;
+use livermet_study::tripod::Checklist;
 
 /// Cohort keys as the report names them.
 /// Column names as owned strings.
@@ -45,6 +50,9 @@ pub struct ReportInputs<'a> {
     pub attributions: Vec<CohortAttribution>,
     /// Wall time of the study, seconds.
     pub seconds: f64,
+    /// The TRIPOD+AI checklist (written as `tripod_ai.json` and `tripod_ai.html`, and a
+    /// section of the report).
+    pub tripod: Option<&'a Checklist>,
 }
 
 /// The files written, relative to the report folder.
@@ -178,8 +186,19 @@ pub fn write_study_report(out: &Path, inputs: &ReportInputs) -> Result<ReportFil
         }
     }
     attribution_section(&mut page, &inputs.attributions);
+    let cohorts = cohorts_in_order(r);
+    subgroup_section(&mut page, &cohorts, r);
+    reclassification_section(&mut page, &cohorts);
     cf_section(&mut page, r);
+    cf_validation_section(&mut page, r);
     settings_section(&mut page, r);
+    provenance_section(&mut page, r);
+    if let Some(c) = inputs.tripod {
+        tripod_section(&mut page, c);
+        let json = serde_json::to_vec_pretty(c).map_err(|e| ReportError::Svg(e.to_string()))?;
+        put("tripod_ai.json", &json)?;
+        put("tripod_ai.html", tripod_page(c).as_bytes())?;
+    }
     put("report.html", page.render().as_bytes())?;
     Ok(files)
 }

@@ -3,14 +3,18 @@
 //! one step of its plan (`livermet study --unit NAME`), the report step included.
 
 use std::path::Path;
-use std::time::Instant;
 
 use livermet_model::Device;
 use livermet_study::bundle::write_bundle;
 use livermet_study::explain::{case_saliency, cohort_attribution};
 use livermet_study::plan::is_done;
+use livermet_study::provenance::{
+    MANIFEST_FILE, Provenance, Seeds, StageClock, StudyToml, folder_sha256, settings_sha256,
+    sha256_hex, study_manifest,
+};
 use livermet_study::representative::representative_cases;
 use livermet_study::results::{StudyResults, study_results};
+use livermet_study::tripod::tripod_checklist;
 use livermet_study::{
     ModelName, Observer, Step, StepOutcome, Study, StudyError, StudyRun, StudySettings, run_step,
     run_study,
@@ -27,9 +31,9 @@ pub fn run_whole_study(
     device: &Device,
     obs: &dyn Observer,
 ) -> Result<StudyResults, ReportError> {
-    let start = Instant::now();
-    let run = run_study(settings, out, device, obs)?;
-    report_study(&run, out, start, device, obs)
+    let clock = StageClock::new(obs);
+    let run = run_study(settings, out, device, &clock)?;
+    report_study(&run, out, &clock, device)
 }
 
 /// Runs step `step` of the opened `study` (`livermet study --unit NAME`), exactly as
@@ -44,7 +48,7 @@ pub fn run_study_step(
     if step != Step::Report {
         return Ok(run_step(&study, step, device, obs)?);
     }
-    let start = Instant::now();
+    let clock = StageClock::new(obs);
     if is_done(&study, step)? {
         return Ok(StepOutcome::AlreadyDone);
     }
@@ -56,21 +60,23 @@ pub fn run_study_step(
         .into());
     }
     let out = study.out.clone();
-    report_study(&study.collect()?, &out, start, device, obs)?;
+    report_study(&study.collect()?, &out, &clock, device)?;
     Ok(StepOutcome::Done)
 }
 
-/// The report step: evaluates the finished `run` and writes its report and bundle into `out`.
+/// The report step: evaluates the finished `run` and writes its bundle, its manifest and its
+/// report (results.json with the provenance, tables, figures, report.html, the TRIPOD+AI
+/// checklist) into `out`. `clock` has timed the stages of this run so far.
 fn report_study(
     run: &StudyRun,
     out: &Path,
-    start: Instant,
+    clock: &StageClock,
     device: &Device,
-    obs: &dyn Observer,
 ) -> Result<StudyResults, ReportError> {
     let settings = &run.settings;
+    let obs: &dyn Observer = clock;
     obs.stage("evaluating and writing the report");
-    let results = study_results(run)?;
+    let mut results = study_results(run)?;
     // The representative patients are drawn at the Combined model's threshold (the paper's
     // Figure 2), or the MRI model's when the study has no Combined model.
     let model = [ModelName::Combined, ModelName::MRI]
@@ -117,6 +123,39 @@ fn report_study(
             attributions.extend(cohort_attribution(run, cohort, device)?);
         }
     }
+    // The bundle first, so the report can name its hash; the report step is done once both
+    // results.json and the bundle's card are newer than every unit (`plan::is_done`).
+    let bundle = out.join("model");
+    write_bundle(run, &results, &bundle)?;
+    obs.stage("hashing the inputs (manifest.json)");
+    let manifest = study_manifest(settings, &run.primary, &run.external)?;
+    let manifest_bytes = serde_json::to_vec_pretty(&manifest)
+        .map_err(|e| ReportError::Svg(format!("manifest.json: {e}")))?;
+    livermet_io::write_bytes_atomic(&out.join(MANIFEST_FILE), &manifest_bytes)
+        .map_err(StudyError::from)?;
+    let (started_utc, finished_utc, seconds, stages) = clock.finish();
+    results.provenance = Some(Provenance {
+        livermet_version: manifest.livermet_version.clone(),
+        git_commit: manifest.git_commit.clone(),
+        backend: livermet_model::device::backend_name(device),
+        device: format!("{device:?}"),
+        threads: rayon::current_num_threads(),
+        study_toml: settings.source.0.as_ref().map(|(path, text)| StudyToml {
+            path: path.clone(),
+            sha256: sha256_hex(text.as_bytes()),
+            text: text.clone(),
+        }),
+        settings_sha256: settings_sha256(settings),
+        seeds: Seeds::of(settings),
+        manifest: MANIFEST_FILE.into(),
+        manifest_sha256: sha256_hex(&manifest_bytes),
+        bundle_sha256: Some(folder_sha256(&bundle)?),
+        started_utc,
+        finished_utc,
+        seconds,
+        stages,
+    });
+    let tripod = tripod_checklist(run, &results);
     let mut scores = vec![&run.primary_cv];
     scores.extend(run.external_scores.as_ref());
     write_study_report(
@@ -126,9 +165,9 @@ fn report_study(
             scores,
             cases,
             attributions,
-            seconds: start.elapsed().as_secs_f64(),
+            seconds: clock.elapsed(),
+            tripod: Some(&tripod),
         },
     )?;
-    write_bundle(run, &results, &out.join("model"))?;
     Ok(results)
 }

@@ -61,6 +61,15 @@ impl FeatureTable {
     fn column(&self, j: usize) -> Vec<f64> {
         self.values.iter().map(|r| r[j]).collect()
     }
+
+    /// The features as a logistic-regression design, one numeric term per feature.
+    pub fn design(&self) -> Result<Design, StudyError> {
+        let mut design = Design::new(self.values.len());
+        for (j, name) in self.names.iter().enumerate() {
+            design.add_numeric(name, &self.column(j))?;
+        }
+        Ok(design)
+    }
 }
 
 /// Mean and SD (n - 1) of each feature over the training patients. A constant feature gets
@@ -162,10 +171,7 @@ impl CfFit {
 /// model on these patients (constant, or perfectly separating: small folds can make either) is
 /// excluded before the screen and recorded in [`CfFit::excluded`].
 pub fn fit_cf(train: &FeatureTable, y: &[bool]) -> Result<CfFit, StudyError> {
-    let mut design = Design::new(y.len());
-    for (j, name) in train.names.iter().enumerate() {
-        design.add_numeric(name, &train.column(j))?;
-    }
+    let design = train.design()?;
     let CfFitted { excluded, model } =
         cf_model_with_exclusions(&design, y, &CfSelection::default())?;
     let fit = &model.stepwise.fit;

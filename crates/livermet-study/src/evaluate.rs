@@ -16,10 +16,17 @@ use livermet_stats::table1::{Table1, Variable, VariableKind, table1};
 use livermet_stats::thresholds::{ThresholdMetrics, ThresholdRule, threshold_metrics};
 use serde::Serialize;
 
+use livermet_stats::bootstrap::Resamples;
+use livermet_stats::reclassification::{
+    Reclassification, ReclassificationBootstrap, RiskCut, reclassification,
+    reclassification_bootstrap,
+};
+
 use crate::StudyError;
 use crate::bayes_limit::BayesLimit;
 use crate::scores::CohortScores;
 use crate::settings::ModelName;
+use crate::subgroups::{LesionSizeAnalysis, Subgroup};
 
 /// Pairs compared by DeLong's test, as the paper lists them.
 pub const COMPARISONS: [(ModelName, ModelName); 3] = [
@@ -76,6 +83,59 @@ pub struct CohortEvaluation {
     pub score_associations: Vec<ScoreAssociation>,
     /// On the synthetic twin only: the AUC of the true posteriors and each model's gap to it.
     pub bayes_limit: Option<BayesLimit>,
+    /// Per sex, age band and tumour-distance band ([`crate::subgroups`]).
+    pub subgroups: Vec<Subgroup>,
+    /// Sensitivity for liver metastases < 3 cm and >= 3 cm (`lesion_size_cm` given).
+    pub lesion_size: Option<LesionSizeAnalysis>,
+    /// NRI and IDI of each pair of [`COMPARISONS`] (the second model as the old one).
+    pub reclassification: Vec<PairReclassification>,
+}
+
+/// Reclassification of model `new` against model `old` (Pencina et al. 2008): category-free
+/// NRI, NRI at each model's median (the paper's threshold rule) and IDI, with the Wald CIs of
+/// Hmisc's `improveProb` and percentile bootstrap CIs stratified by outcome.
+#[derive(Debug, Clone, Serialize)]
+pub struct PairReclassification {
+    pub new: ModelName,
+    pub old: ModelName,
+    pub reclassification: Reclassification,
+    pub bootstrap: Option<ReclassificationBootstrap>,
+    /// Why there is no bootstrap (or no reclassification at all), if so.
+    pub note: Option<String>,
+}
+
+/// NRI and IDI of every pair of [`COMPARISONS`] that `scores` holds, with `resamples`
+/// stratified bootstrap resamples drawn with `seed`; a failed bootstrap is a note.
+pub fn reclassifications(
+    scores: &CohortScores,
+    resamples: usize,
+    seed: u64,
+) -> Result<Vec<PairReclassification>, StudyError> {
+    let y = &scores.slm;
+    let mut out = Vec::new();
+    for (new, old) in COMPARISONS {
+        let (Some(pn), Some(po)) = (scores.scores.get(&new), scores.scores.get(&old)) else {
+            continue;
+        };
+        let r = reclassification(y, po, pn, &RiskCut::Median)?;
+        let draws = Resamples::Stratified {
+            count: resamples,
+            seed,
+        };
+        let (bootstrap, note) =
+            match reclassification_bootstrap(y, po, pn, &RiskCut::Median, &draws, 0.95) {
+                Ok(b) => (Some(b), None),
+                Err(e) => (None, Some(format!("no bootstrap CIs: {e}"))),
+            };
+        out.push(PairReclassification {
+            new,
+            old,
+            reclassification: r,
+            bootstrap,
+            note,
+        });
+    }
+    Ok(out)
 }
 
 /// Evaluates one cohort's scores; `patients` are the cohort's patients in any order.
@@ -161,11 +221,14 @@ pub fn evaluate_cohort(
         table1: clinical_table1(&ordered, y)?,
         score_associations: score_associations(scores, &ordered)?,
         bayes_limit: None,
+        subgroups: Vec::new(),
+        lesion_size: None,
+        reclassification: Vec::new(),
     })
 }
 
 /// The patients in the order of `scores.patient_ids`.
-fn in_score_order<'a>(
+pub(crate) fn in_score_order<'a>(
     scores: &CohortScores,
     patients: &'a [Patient],
 ) -> Result<Vec<&'a Patient>, StudyError> {

@@ -15,12 +15,15 @@ pub mod explain;
 pub mod plan;
 pub mod prepare;
 mod prepare_patient;
+pub mod provenance;
 pub mod representative;
 pub mod results;
 pub mod run;
 pub mod scores;
 pub mod settings;
 pub mod slurm;
+pub mod subgroups;
+pub mod tripod;
 pub mod unit;
 
 pub use error::StudyError;

@@ -8,9 +8,14 @@ use serde::Serialize;
 use crate::StudyError;
 use crate::bayes_limit::bayes_limit;
 use crate::bundle::CardAuc;
-use crate::evaluate::{CohortEvaluation, evaluate_cohort};
+use crate::clinical::FeatureTable;
+use crate::evaluate::{CohortEvaluation, evaluate_cohort, reclassifications};
+use crate::provenance::{CF_BOOTSTRAP_RESAMPLES, Provenance, RECLASSIFICATION_RESAMPLES};
 use crate::run::StudyRun;
 use crate::settings::{ModelName, StudySettings};
+use crate::subgroups::{Subgroup, centre_subgroups, cohort_subgroups, lesion_size_analysis};
+use livermet_cohort::Patient;
+use livermet_stats::validation::{OptimismTable, bootstrap_validate_cf};
 
 /// A setting of this study that differs from the paper's protocol.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -47,6 +52,55 @@ pub struct StudyResults {
     pub cf_model: Option<CfReport>,
     /// The predictors the CF selection kept in each cross-validation fold.
     pub cf_predictors_per_fold: Vec<Vec<String>>,
+    /// The CF model's internal validation by the bootstrap on the primary cohort.
+    pub cf_internal_validation: Option<CfValidation>,
+    /// Per centre, on the primary cohort's out-of-fold and the external cohort's scores pooled.
+    pub centres: Vec<Subgroup>,
+    /// Which build, inputs, seeds and machine produced these results, and when (set by the
+    /// report step; [`crate::provenance`]).
+    pub provenance: Option<Provenance>,
+}
+
+/// Harrell's bootstrap optimism correction of the CF model (the univariable screen and the
+/// backward elimination repeated in every resample; [`bootstrap_validate_cf`]).
+#[derive(Debug, Clone, Serialize)]
+pub struct CfValidation {
+    /// Bootstrap resamples B.
+    pub resamples: usize,
+    pub seed: u64,
+    /// `None` when the procedure could not be validated (see `note`).
+    pub table: Option<OptimismTable>,
+    pub note: Option<String>,
+}
+
+/// The CF validation on `patients` (the whole primary cohort).
+fn cf_validation(patients: &[Patient], seed: u64) -> CfValidation {
+    let all: Vec<&Patient> = patients.iter().collect();
+    let y: Vec<bool> = patients.iter().map(|p| p.slm == Some(true)).collect();
+    let table = FeatureTable::clinical(&all);
+    let result = table.design().and_then(|design| {
+        bootstrap_validate_cf(&design, &y, CF_BOOTSTRAP_RESAMPLES, seed).map_err(StudyError::from)
+    });
+    let (table, note) = match result {
+        Ok(t) => {
+            let note = (!t.failures.is_empty()).then(|| {
+                format!(
+                    "the procedure failed in {} of {} resamples (left out; first: {})",
+                    t.failures.len(),
+                    t.resamples,
+                    t.failures[0].error
+                )
+            });
+            (Some(t), note)
+        }
+        Err(e) => (None, Some(format!("not validated: {e}"))),
+    };
+    CfValidation {
+        resamples: CF_BOOTSTRAP_RESAMPLES,
+        seed,
+        table,
+        note,
+    }
 }
 
 impl StudyResults {
@@ -168,13 +222,26 @@ pub fn study_results(run: &StudyRun) -> Result<StudyResults, StudyError> {
     if let Some(ext) = &run.external_scores {
         evaluated.push(("external", ext, &run.external));
     }
-    for (name, scores, patients) in evaluated {
+    let seed = run.settings.seed;
+    for (name, scores, patients) in &evaluated {
         let mut e = evaluate_cohort(scores, patients)?;
         if let Some(truth) = &run.twin_truth {
             e.bayes_limit = bayes_limit(scores, truth)?;
         }
+        e.subgroups = cohort_subgroups(scores, patients)?;
+        e.lesion_size = lesion_size_analysis(scores, patients)?;
+        e.reclassification = reclassifications(scores, RECLASSIFICATION_RESAMPLES, seed)?;
         cohorts.insert(name.to_string(), e);
     }
+    let pooled: Vec<(&crate::CohortScores, &[Patient])> = evaluated
+        .iter()
+        .map(|(_, s, p)| (*s, p.as_slice()))
+        .collect();
+    let centres = centre_subgroups(&pooled)?;
+    let cf_internal_validation = run
+        .settings
+        .fits(ModelName::CF)
+        .then(|| cf_validation(&run.primary, seed));
     Ok(StudyResults {
         livermet_version: env!("CARGO_PKG_VERSION").into(),
         seed: run.settings.seed,
@@ -190,6 +257,9 @@ pub fn study_results(run: &StudyRun) -> Result<StudyResults, StudyError> {
             selection: cf.selection.clone(),
         }),
         cf_predictors_per_fold: run.cf_per_fold.clone(),
+        cf_internal_validation,
+        centres,
+        provenance: None,
     })
 }
 

@@ -90,6 +90,23 @@ pub struct StudySettings {
     /// partition or the time limit of a study keeps its finished units.
     #[serde(default, skip_serializing)]
     pub slurm: SlurmSettings,
+    /// The STUDY.toml these settings were read from, as read (the provenance of
+    /// `results.json` and `manifest.json`); `None` for settings made in code. Not part of
+    /// what a study computes: never serialised, and equal for every two studies.
+    #[serde(skip)]
+    pub source: SettingsFile,
+}
+
+/// The file a [`StudySettings`] was read from and its text.
+#[derive(Debug, Clone, Default)]
+pub struct SettingsFile(pub Option<(PathBuf, String)>);
+
+/// A comment or a reformatted line in STUDY.toml changes no result: two studies are the same
+/// study whatever their files' text (as [`SlurmSettings`]).
+impl PartialEq for SettingsFile {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
 }
 
 fn default_protocol() -> Protocol {
@@ -140,6 +157,7 @@ impl StudySettings {
                 .unwrap_or_default();
             return Err(bad(format!("{key}{line} {why}")));
         }
+        s.source = SettingsFile(Some((path.to_path_buf(), text)));
         Ok(s)
     }
 

@@ -432,6 +432,7 @@ impl FoldTraining {
             network: self.network.clone(),
             prepare: None,
             slurm: Default::default(),
+            source: Default::default(),
         };
         let patches = CohortPatches {
             primary: read_patches(&settings, &self.prepared, &cohort.patients)?,

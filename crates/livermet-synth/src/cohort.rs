@@ -11,7 +11,7 @@ use crate::clinical::{CentreTable, Clinical, EXTERNAL_TABLE, PRIMARY_TABLE, draw
 use crate::error::SynthError;
 use crate::patient::synthesise_images;
 use crate::posterior::{Posterior, posterior};
-use crate::random::{Purpose, stream};
+use crate::random::{Purpose, lognormal_truncated, stream};
 use crate::render::B_VALUES;
 use crate::scanner::{EXTERNAL_SCANNER, PRIMARY_SCANNER, ScannerProfile, Size};
 use crate::truth::{PatientTruth, TRANSFORM_CONVENTION, Truth};
@@ -201,7 +201,7 @@ pub fn synthesise(
     let made: Vec<(CohortRecord, PatientTruth)> = planned
         .par_iter()
         .map(|p| {
-            let mut record = record(p);
+            let mut record = record(p, settings.seed);
             let mut truth = PatientTruth {
                 patient_id: p.patient_id.clone(),
                 centre: p.centre.name().into(),
@@ -261,10 +261,31 @@ pub fn synthesise(
     })
 }
 
+/// Median and log-scale sigma of the synthetic liver metastases' size (cm): P(size < 3 cm) is
+/// then Phi(ln(3 / 2.3) / 0.6) = 0.67, the paper's 49 of 72 SLM patients (68%) under 3 cm.
+const LESION_MEDIAN_CM: f64 = 2.3;
+const LESION_SIGMA: f64 = 0.6;
+/// The window of the draw, cm (what `validate` accepts is wider).
+const LESION_RANGE_CM: (f64, f64) = (0.3, 15.0);
+
+/// The largest liver metastasis of an SLM patient (cm, one decimal), from its own stream
+/// ([`Purpose::LesionSize`]); `None` for a patient without SLM. The size is drawn independently
+/// of the images and the clinical values: the twin's metastases are not imaged.
+fn lesion_size_cm(p: &PlannedPatient, seed: u64) -> Option<f64> {
+    if !p.clinical.slm {
+        return None;
+    }
+    let mut rng = stream(seed, p.centre.code(), p.index as u64, Purpose::LesionSize);
+    let (lo, hi) = LESION_RANGE_CM;
+    let v = lognormal_truncated(&mut rng, LESION_MEDIAN_CM, LESION_SIGMA, lo, hi);
+    Some((v * 10.0).round() / 10.0)
+}
+
 /// The CSV row of a planned patient, image cells empty.
-fn record(p: &PlannedPatient) -> CohortRecord {
+fn record(p: &PlannedPatient, seed: u64) -> CohortRecord {
     let c = &p.clinical;
     CohortRecord {
+        lesion_size_cm: lesion_size_cm(p, seed).map_or(String::new(), |v| format!("{v:.1}")),
         patient_id: p.patient_id.clone(),
         centre: p.centre.name().into(),
         slm: if c.slm { "1" } else { "0" }.into(),
@@ -295,7 +316,10 @@ fn write_csv(path: &Path, rows: &[&CohortRecord]) -> Result<(), SynthError> {
         path: path.to_path_buf(),
         source,
     };
-    w.write_record(livermet_cohort::COLUMNS).map_err(err)?;
+    let header = livermet_cohort::COLUMNS
+        .iter()
+        .chain(&livermet_cohort::OPTIONAL_COLUMNS);
+    w.write_record(header).map_err(err)?;
     for r in rows {
         w.serialize(r).map_err(err)?;
     }

@@ -16,6 +16,9 @@ pub enum Purpose {
     Clinical = 1,
     /// A patient's anatomy, tumour, transforms and noise.
     Images = 2,
+    /// An SLM patient's largest liver metastasis (`lesion_size_cm`): a stream of its own, added
+    /// after the others, so that every value drawn before it stays bit for bit what it was.
+    LesionSize = 3,
 }
 
 /// The stream for `(seed, centre, index, purpose)`: ChaCha8 keyed by the seed, with a stream

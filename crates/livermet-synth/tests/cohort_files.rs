@@ -192,15 +192,25 @@ fn clinical_only_writes_csvs_with_empty_image_cells() {
     let mut lines = text.lines();
     assert_eq!(
         lines.next().unwrap(),
-        "patient_id,centre,slm,sex,age,tumor_distance_cm,cea_ng_ml,ca199_u_ml,t2,t1,t1ce,dwi,adc,roi"
+        "patient_id,centre,slm,sex,age,tumor_distance_cm,cea_ng_ml,ca199_u_ml,t2,t1,t1ce,dwi,adc,roi,lesion_size_cm"
     );
     let rows: Vec<&str> = lines.collect();
     assert_eq!(rows.len(), 40);
-    assert!(
-        rows.iter().all(|r| r.ends_with(",,,,,,")),
-        "image cells not empty: {}",
-        rows[0]
-    );
+    for r in &rows {
+        let cells: Vec<&str> = r.split(',').collect();
+        assert!(
+            cells[8..14].iter().all(|c| c.is_empty()),
+            "image cells not empty: {r}"
+        );
+        // The lesion size: for SLM patients only, in the validator's range.
+        match cells[2] {
+            "1" => {
+                let v: f64 = cells[14].parse().unwrap();
+                assert!((0.3..15.0).contains(&v), "{r}");
+            }
+            _ => assert!(cells[14].is_empty(), "{r}"),
+        }
+    }
     assert_eq!(
         rows.iter()
             .filter(|r| r.split(',').nth(2) == Some("1"))
@@ -245,4 +255,72 @@ fn bad_settings_are_refused_before_anything_is_written() {
     .unwrap_err();
     assert!(e.to_string().contains("--signal"), "{e}");
     assert!(!out.exists());
+}
+
+/// `text` without its last CSV column (the synthetic CSVs have no quoted cells).
+fn without_last_column(text: &str) -> String {
+    text.lines()
+        .map(|l| l.rsplit_once(',').map_or(l, |(head, _)| head).to_string() + "\n")
+        .collect()
+}
+
+fn sha256(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Adding `lesion_size_cm` changed no other value: the CSVs without their last column, the
+/// truth and every image file are byte for byte what the generator wrote before the column
+/// existed (fixtures/synth/before_lesion_size/, written at commit 7b343f0).
+#[test]
+fn the_lesion_size_column_changes_no_other_value() {
+    let fixtures =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/synth/before_lesion_size");
+    let tmp = tempfile::tempdir().unwrap();
+    let clinical = tmp.path().join("clinical");
+    write(
+        &clinical,
+        &SynthSettings {
+            primary: 40,
+            external: 10,
+            clinical_only: true,
+            ..settings(1)
+        },
+        2,
+    );
+    for csv in ["primary.csv", "external.csv"] {
+        let now = String::from_utf8(bytes(&clinical.join(csv))).unwrap();
+        assert!(now.lines().next().unwrap().ends_with(",roi,lesion_size_cm"));
+        let before = String::from_utf8(bytes(&fixtures.join(csv))).unwrap();
+        assert_eq!(without_last_column(&now), before, "{csv}");
+    }
+
+    let full = tmp.path().join("full");
+    write(
+        &full,
+        &SynthSettings {
+            primary: 2,
+            external: 1,
+            ..settings(1)
+        },
+        2,
+    );
+    let list = String::from_utf8(bytes(&fixtures.join("full_2_1_seed1.sha256"))).unwrap();
+    let mut checked = 0;
+    for line in list.lines() {
+        let (hash, name) = line.split_once("  ").unwrap();
+        let path = full.join(name.trim_start_matches("./"));
+        let now = bytes(&path);
+        let now = if name.ends_with(".csv") {
+            without_last_column(&String::from_utf8(now).unwrap()).into_bytes()
+        } else {
+            now
+        };
+        assert_eq!(sha256(&now), hash, "{name}");
+        checked += 1;
+    }
+    assert!(checked > 80, "{checked}");
 }

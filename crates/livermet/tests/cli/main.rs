@@ -8,6 +8,7 @@ mod image_info;
 mod image_register;
 mod patient_ids;
 mod phi;
+mod publication;
 mod slurm;
 mod stats_logistic;
 mod stats_nri;

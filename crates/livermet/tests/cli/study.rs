@@ -140,6 +140,9 @@ fn study_report_bundle_and_predict_agree() {
         "model/combined/image_baseline.json",
         "model/validation_curves.json",
         "attribution_shares.csv",
+        "manifest.json",
+        "tripod_ai.json",
+        "tripod_ai.html",
     ]
     .map(String::from)
     .to_vec();
@@ -236,6 +239,48 @@ fn study_report_bundle_and_predict_agree() {
     }
     let folds = results["settings"]["folds"].as_u64().unwrap();
     assert_eq!(folds, 3);
+
+    // NRI and IDI of each pair of models, as `livermet stats nri` computes them from the score
+    // CSVs (the one reclassification implementation, checked against Hmisc).
+    for cohort in ["primary_cv", "external"] {
+        let pairs = results["cohorts"][cohort]["reclassification"]
+            .as_array()
+            .unwrap();
+        assert_eq!(pairs.len(), 3, "{cohort}");
+        for pair in pairs {
+            let (new, old) = (pair["new"].as_str().unwrap(), pair["old"].as_str().unwrap());
+            let csv = format!("out/scores_{cohort}.csv");
+            let o = run_in(
+                d,
+                &[
+                    "stats",
+                    "nri",
+                    &csv,
+                    "--outcome",
+                    "slm",
+                    "--old",
+                    old,
+                    "--new",
+                    new,
+                    "--json",
+                ],
+            );
+            assert!(o.status.success(), "{}", stderr(&o));
+            let cli: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+            let (a, b) = (&pair["reclassification"], &cli["reclassification"]);
+            for path in [
+                ["continuous", "overall"],
+                ["categorical", "nri"],
+                ["idi", "idi"],
+            ] {
+                let (x, y) = (&a[path[0]][path[1]], &b[path[0]][path[1]]);
+                assert_eq!(x, y, "{cohort} {new} vs {old} {path:?}");
+            }
+            assert_eq!(pair["bootstrap"]["resamples"], 1000);
+        }
+    }
+    assert!(results["provenance"]["manifest_sha256"].is_string());
+    assert!(results["cf_internal_validation"]["resamples"] == 500);
 
     // No leakage: the study's CF scores are the in-fold selection's, recomputed here from the
     // cohort and the study's fold file.
