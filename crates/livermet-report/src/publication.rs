@@ -13,6 +13,15 @@ use livermet_study::tripod::Checklist;
 
 use crate::Page;
 
+/// The columns of the checklist tables (report section and tripod_ai.html).
+const CHECKLIST_COLUMNS: [&str; 5] = [
+    "Item",
+    "Topic",
+    "The item asks",
+    "Status",
+    "This run / for the authors",
+];
+
 fn cohort_title(key: &str) -> &str {
     match key {
         "primary_cv" => "Primary cohort (cross-validation)",
@@ -333,13 +342,7 @@ pub fn tripod_section(page: &mut Page, c: &Checklist) {
     ));
     page.table(
         "TRIPOD+AI items",
-        &names(&[
-            "Item",
-            "Topic",
-            "The item asks",
-            "Status",
-            "This run / for the authors",
-        ]),
+        &names(&CHECKLIST_COLUMNS),
         &checklist_rows(c),
     );
 }
@@ -361,17 +364,7 @@ pub fn tripod_page(c: &Checklist) -> String {
             .filter(|(i, _)| i.section == s)
             .map(|(_, r)| r.clone())
             .collect();
-        page.table(
-            "",
-            &names(&[
-                "Item",
-                "Topic",
-                "The item asks",
-                "Status",
-                "This run / for the authors",
-            ]),
-            &part,
-        );
+        page.table("", &names(&CHECKLIST_COLUMNS), &part);
     }
     page.render()
 }

@@ -8,7 +8,7 @@
 use std::path::Path;
 
 use crate::common::{run_in, stderr};
-use crate::study::json;
+use crate::study::{json, tiny_cohort};
 
 const TOML: &str = "primary = \"cohort/primary.csv\"\nexternal = \"cohort/external.csv\"\n\
 models = [\"CF\"]\nfolds = 3\nseed = 5\n";
@@ -43,21 +43,7 @@ fn hashes(m: &serde_json::Value) -> Vec<(String, String)> {
 fn manifest_provenance_subgroups_and_the_tripod_checklist() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let o = run_in(
-        d,
-        &[
-            "synth",
-            "--out",
-            "cohort",
-            "--primary",
-            "12",
-            "--external",
-            "6",
-            "--seed",
-            "3",
-        ],
-    );
-    assert!(o.status.success(), "{}", stderr(&o));
+    tiny_cohort(d);
     std::fs::write(d.join("study.toml"), TOML).unwrap();
 
     let r1 = study(d, "out1");

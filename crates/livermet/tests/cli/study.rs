@@ -19,6 +19,14 @@ protocol = \"quick\"\nfolds = 3\nseed = 5\n[training]\nepochs = 1\ncopies_per_sl
 
 /// The tiny cohort and its STUDY.toml in `dir`.
 pub fn cohort(dir: &Path) -> PathBuf {
+    tiny_cohort(dir);
+    let toml = dir.join("study.toml");
+    std::fs::write(&toml, TOML).unwrap();
+    toml
+}
+
+/// `livermet synth` of the tiny 12 + 6 cohort into `dir/cohort`.
+pub fn tiny_cohort(dir: &Path) {
     let o = run_in(
         dir,
         &[
@@ -34,9 +42,6 @@ pub fn cohort(dir: &Path) -> PathBuf {
         ],
     );
     assert!(o.status.success(), "{}", stderr(&o));
-    let toml = dir.join("study.toml");
-    std::fs::write(&toml, TOML).unwrap();
-    toml
 }
 
 /// Every file under `dir`.
