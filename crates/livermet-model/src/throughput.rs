@@ -211,6 +211,26 @@ pub struct Benchmark {
     pub synthetic_training_s: f64,
 }
 
+impl Benchmark {
+    /// One line: both speeds (median round), peak memory and what was measured.
+    pub fn text(&self) -> String {
+        let t = &self.throughput;
+        format!(
+            "{}: train {:.1} patches/s, inference {:.1} patches/s (median of {} rounds), peak RSS \
+             {} MB (widths {:?}, batch {}, 5x{}x{})\n",
+            self.backend,
+            t.train_patches_per_s,
+            t.infer_patches_per_s,
+            t.rounds.len(),
+            self.peak_rss_mb.map_or("?".into(), |r| format!("{r:.0}")),
+            self.widths,
+            self.batch,
+            self.patch_size,
+            self.patch_size
+        )
+    }
+}
+
 /// Measures `net` on `device` as `settings` say; `progress` sees each synthetic epoch's log.
 /// The synthetic training uses the quick protocol's learning rate and 4 copies per slice.
 pub fn bench(

@@ -4,6 +4,7 @@
 
 use std::path::PathBuf;
 
+use livermet_cohort::{CohortError, ValidateOptions, validate_cohort};
 use livermet_io::write_bytes_atomic;
 use livermet_model::Protocol;
 use livermet_synth::{Size, SynthSettings};
@@ -29,6 +30,26 @@ impl Demo {
     pub fn cohort_csvs(&self) -> [PathBuf; 2] {
         let dir = self.cohort_dir();
         [dir.join("primary.csv"), dir.join("external.csv")]
+    }
+
+    /// Validates both centres' CSVs as a user's cohort would be: each CSV with its number of
+    /// patients, or the first CSV with problems as [`CohortError::Invalid`] (every problem in
+    /// its list).
+    pub fn validate_cohort(&self) -> Result<Vec<(PathBuf, usize)>, StudyError> {
+        let mut valid = Vec::new();
+        for csv in self.cohort_csvs() {
+            let report = validate_cohort(&csv, &ValidateOptions::default())?;
+            if !report.problems.is_empty() {
+                let problems = report.problems;
+                return Err(CohortError::Invalid {
+                    path: csv,
+                    problems,
+                }
+                .into());
+            }
+            valid.push((csv, report.patients.len()));
+        }
+        Ok(valid)
     }
 
     /// The paper's cohort sizes with the demo's seed: small images for `quick`, the paper's

@@ -7,7 +7,6 @@ use livermet_model::NetConfig;
 use livermet_model::throughput::{self, BenchSettings};
 
 use crate::cmd::expand_widths;
-use livermet_model::device::{self, DeviceName};
 
 #[derive(clap::Subcommand, Debug)]
 pub enum BenchCommand {
@@ -36,9 +35,8 @@ pub struct TrainArgs {
     /// Rounds of timed training and inference steps; the median round is reported.
     #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u64).range(1..))]
     pub rounds: u64,
-    /// Where to run.
-    #[arg(long, default_value = "cpu")]
-    pub device: DeviceName,
+    #[command(flatten)]
+    pub device: super::DeviceArg,
     /// Also train this many epochs on a synthetic in-memory cohort (strong imaging signal,
     /// held-out AUC per epoch) and report the epoch logs and time.
     #[arg(long, default_value_t = 0)]
@@ -58,7 +56,7 @@ pub fn run(cmd: BenchCommand) -> anyhow::Result<ExitCode> {
 }
 
 fn train(a: TrainArgs) -> anyhow::Result<ExitCode> {
-    let dev = device::open(a.device)?;
+    let dev = a.device.open()?;
     let net = NetConfig::new()
         .with_widths(expand_widths(&a.widths)?)
         .with_patch_size(a.patch_size);
@@ -71,14 +69,7 @@ fn train(a: TrainArgs) -> anyhow::Result<ExitCode> {
         patients: a.patients,
     };
     let b = throughput::bench(&net, &dev, &settings, &mut |l| {
-        eprintln!(
-            "epoch {}/{}  loss {:.4}  lr {:.2e}  held-out AUC {}",
-            l.epoch,
-            a.epochs,
-            l.loss,
-            l.lr,
-            l.val_auc.map_or("n/a".into(), |v| format!("{v:.3}"))
-        );
+        eprintln!("{}", l.text(a.epochs))
     })?;
     if a.json {
         // Through a `Value`: keys sorted, as this output has always had them.
@@ -87,20 +78,7 @@ fn train(a: TrainArgs) -> anyhow::Result<ExitCode> {
             serde_json::to_string_pretty(&serde_json::to_value(&b)?)?
         );
     } else {
-        let t = &b.throughput;
-        println!(
-            "{}: train {:.1} patches/s, inference {:.1} patches/s (median of {} rounds), \
-             peak RSS {} MB (widths {:?}, batch {}, 5x{}x{})",
-            b.backend,
-            t.train_patches_per_s,
-            t.infer_patches_per_s,
-            t.rounds.len(),
-            b.peak_rss_mb.map_or("?".into(), |r| format!("{r:.0}")),
-            b.widths,
-            b.batch,
-            b.patch_size,
-            b.patch_size
-        );
+        print!("{}", b.text());
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -7,9 +7,9 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context;
-use livermet_cohort::{ValidateOptions, validate_cohort};
+use livermet_cohort::CohortError;
 use livermet_model::Protocol;
-use livermet_model::device::{self, DeviceName};
+use livermet_study::StudyError;
 use livermet_study::demo::Demo;
 
 use crate::cmd::study::{print_summary, study_and_report};
@@ -29,10 +29,8 @@ pub struct Args {
     /// Random seed (cohort and study).
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
-    /// Where networks train: `cpu`, or `gpu` (a build with `--features livermet-model/gpu`;
-    /// what `--protocol paper` is meant for).
-    #[arg(long, default_value = "cpu")]
-    pub device: DeviceName,
+    #[command(flatten)]
+    pub device: super::DeviceArg,
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
@@ -49,7 +47,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         demo.protocol,
         path = path.display()
     );
-    let device = device::open(args.device)?;
+    let device = args.device.open()?;
     let results = study_and_report(&settings, &demo.out, &device)?;
     print_summary(&results, &demo.out);
     Ok(ExitCode::SUCCESS)
@@ -75,24 +73,15 @@ fn synthesise_cohort(demo: &Demo) -> anyhow::Result<()> {
 /// Step 2: validate both centres' CSVs as a user's cohort would be.
 fn validate(demo: &Demo) -> anyhow::Result<()> {
     println!("step 2: validate");
-    for csv in &demo.cohort_csvs() {
-        let report = validate_cohort(csv, &ValidateOptions::default())
-            .with_context(|| format!("validating {}", csv.display()))?;
-        if let Some(first) = report.problems.first() {
-            for p in &report.problems {
-                eprintln!("{p}");
-            }
-            anyhow::bail!(
-                "the synthetic cohort {} failed validation ({} problems; first: {first}); please report this as a bug",
-                csv.display(),
-                report.problems.len()
-            );
-        }
-        println!(
-            "          {}: {} patients, every row and image valid",
-            csv.display(),
-            report.patients.len()
-        );
+    let valid = demo.validate_cohort();
+    if let Err(StudyError::Cohort(CohortError::Invalid { problems, .. })) = &valid {
+        problems.iter().for_each(|p| eprintln!("{p}"));
+    }
+    let valid =
+        valid.context("the synthetic cohort failed validation; please report this as a bug")?;
+    for (csv, patients) in valid {
+        let csv = csv.display();
+        println!("          {csv}: {patients} patients, every row and image valid");
     }
     Ok(())
 }

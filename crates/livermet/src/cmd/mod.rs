@@ -30,6 +30,21 @@ pub fn one_line(e: &anyhow::Error) -> String {
     out
 }
 
+/// `--device`, as every command that runs a network takes it; the one place a device is opened.
+#[derive(clap::Args, Debug)]
+pub struct DeviceArg {
+    /// Where networks run: `cpu`, or `gpu` (a build with `--features livermet-model/gpu`, meant
+    /// for `--protocol paper`).
+    #[arg(long = "device", value_name = "DEVICE", default_value = "cpu")]
+    pub name: livermet_model::device::DeviceName,
+}
+
+impl DeviceArg {
+    pub fn open(&self) -> anyhow::Result<livermet_model::Device> {
+        Ok(livermet_model::device::open(self.name)?)
+    }
+}
+
 /// `--widths`: 6 widths as given, or 3 widths each used for two blocks.
 pub fn expand_widths(w: &[usize]) -> anyhow::Result<Vec<usize>> {
     match w.len() {

@@ -11,8 +11,6 @@ use anyhow::Context;
 use livermet_study::bundle::{Bundle, default_work_dir, predict_cohort, predict_one};
 use livermet_study::explain::explain_patient;
 
-use livermet_model::device::{self, DeviceName};
-
 #[derive(clap::Args, Debug)]
 #[command(
     after_help = "Example: livermet predict --bundle results/model --patient new_patient.csv --explain new_patient.explain\n\n\
@@ -40,13 +38,12 @@ pub struct Args {
     /// occlusion_<model>.nii.gz on the T2 grid, attribution.json, patient.html).
     #[arg(long, value_name = "DIR", requires = "patient")]
     pub explain: Option<PathBuf>,
-    /// Where the networks run.
-    #[arg(long, default_value = "cpu")]
-    pub device: DeviceName,
+    #[command(flatten)]
+    pub device: super::DeviceArg,
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let device = device::open(args.device)?;
+    let device = args.device.open()?;
     let bundle = Bundle::load(&args.bundle)?;
     let csv = args
         .patient

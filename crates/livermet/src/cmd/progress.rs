@@ -100,13 +100,6 @@ impl livermet_study::Observer for Bars {
     }
     fn epoch(&self, unit: &str, log: &EpochLog, epochs: usize) {
         self.clear();
-        eprintln!(
-            "  {unit}: epoch {}/{epochs}  loss {:.4}  lr {:.2e}{}",
-            log.epoch,
-            log.loss,
-            log.lr,
-            log.val_auc
-                .map_or(String::new(), |a| format!("  held-out AUC {a:.3}"))
-        );
+        eprintln!("  {unit}: {}", log.text(epochs));
     }
 }

@@ -13,7 +13,6 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use livermet_model::Device;
-use livermet_model::device::{self, DeviceName};
 use livermet_report::{ReportError, run_study_step, run_whole_study};
 use livermet_study::results::StudyResults;
 use livermet_study::{Plan, Quiet, Step, StepOutcome, Study, StudySettings, slurm};
@@ -39,9 +38,8 @@ pub struct Args {
     /// Output folder: report.html, results.json, CSV tables, figures/, model/, work/.
     #[arg(long)]
     pub out: PathBuf,
-    /// Where networks train: `cpu`, or `gpu` (a build with `--features livermet-model/gpu`).
-    #[arg(long, default_value = "cpu")]
-    pub device: DeviceName,
+    #[command(flatten)]
+    pub device: super::DeviceArg,
     /// List the study's steps (prepare shards, units, report), what each needs and whether
     /// it is done; writes only OUT/work/settings.json and folds.json.
     #[arg(long, conflicts_with_all = ["unit", "slurm"])]
@@ -81,7 +79,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         }
         return run_slurm(&study, &plan, &args);
     }
-    let device = device::open(args.device)?;
+    let device = args.device.open()?;
     if let Some(name) = &args.unit {
         let step = Step::parse(name)?;
         let study = Study::open(&settings, &args.out, &Quiet)?;

@@ -6,24 +6,6 @@ use std::process::ExitCode;
 use anyhow::Context;
 use livermet_synth::{Size, SynthSettings, SynthSummary, synthesise};
 
-/// Image matrix sizes.
-#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
-pub enum SizeArg {
-    /// 160x140x16 T2 matrix (0.7x0.7x3 mm): the 207-patient cohort in under a minute.
-    Small,
-    /// The paper's 256x256 T2 matrix.
-    Paper,
-}
-
-impl From<SizeArg> for Size {
-    fn from(s: SizeArg) -> Size {
-        match s {
-            SizeArg::Small => Size::Small,
-            SizeArg::Paper => Size::Paper,
-        }
-    }
-}
-
 /// Write a synthetic two-centre cohort: DIR/primary.csv (NIfTI images), DIR/external.csv
 /// (DICOM series), DIR/truth.json (transforms, ADC, imaging signal) and the images under DIR.
 #[derive(clap::Args, Debug)]
@@ -43,9 +25,10 @@ pub struct Args {
     /// Random seed: the same seed gives the same cohort, byte for byte.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
-    /// Image matrix size.
-    #[arg(long, value_enum, default_value_t = SizeArg::Small)]
-    pub size: SizeArg,
+    /// Image matrix size: `small` (160x140x16 T2 matrix, 0.7x0.7x3 mm: the 207-patient cohort
+    /// in under a minute) or `paper` (the paper's 256x256 T2 matrix).
+    #[arg(long, default_value = "small")]
+    pub size: Size,
     /// Strength of the imaging signal of SLM (class separation of the latent score in SDs;
     /// 0 = the images say nothing about SLM).
     #[arg(long, default_value_t = 1.0)]
@@ -60,7 +43,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         primary: args.primary,
         external: args.external,
         seed: args.seed,
-        size: args.size.into(),
+        size: args.size,
         signal: args.signal,
         clinical_only: args.clinical_only,
     };

@@ -7,7 +7,6 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::bail;
-use livermet_model::device::{self, DeviceName};
 use livermet_model::{ModelName, Protocol};
 use livermet_study::settings::{NetworkOverrides, TrainingOverrides};
 use livermet_study::unit::{FoldTraining, UNIT_SCORES};
@@ -70,13 +69,12 @@ pub struct Args {
     /// Continue the run checkpointed in OUT.
     #[arg(long)]
     pub resume: bool,
-    /// Where to run: `cpu`, or `gpu` (a build with `--features livermet-model/gpu`).
-    #[arg(long, default_value = "cpu")]
-    pub device: DeviceName,
+    #[command(flatten)]
+    pub device: super::DeviceArg,
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let device = device::open(args.device)?;
+    let device = args.device.open()?;
     let obs = Bars::default();
     if let (Some(study), Some(unit)) = (&args.study, &args.unit) {
         let id = UnitId::parse(unit)?;
