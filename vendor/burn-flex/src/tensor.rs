@@ -233,7 +233,16 @@ impl FlexTensor {
     pub fn empty(shape: Shape, dtype: DType) -> Self {
         let num_elements = shape.num_elements();
         let elem_size = dtype_size(dtype);
-        let bytes = Bytes::from_bytes_vec(alloc::vec![0u8; num_elements * elem_size]);
+        // livermet patch: zeros allocated with the element's own alignment. `from_bytes_vec`
+        // of a `Vec<u8>` reports alignment 1, so every empty tensor was copied into a fresh
+        // 16-byte-aligned allocation (a memset, an allocation and a memcpy per tensor).
+        let bytes = match elem_size {
+            8 => Bytes::from_elems(alloc::vec![0u64; num_elements]),
+            4 => Bytes::from_elems(alloc::vec![0u32; num_elements]),
+            2 => Bytes::from_elems(alloc::vec![0u16; num_elements]),
+            _ => Bytes::from_bytes_vec(alloc::vec![0u8; num_elements * elem_size]),
+        };
+        // livermet patch end
         let layout = Layout::contiguous(shape);
         Self {
             data: Arc::new(bytes),

@@ -13,7 +13,11 @@
 //!   dx = gamma / sqrt(var + eps) * (dy - d_beta / N - x_hat * d_gamma / N).
 //!
 //! Channels (statistics) and planes (elementwise steps) run in parallel; every sum is taken
-//! in one fixed order, so results do not depend on the thread count.
+//! in one fixed order, so results do not depend on the thread count. A plane's sums run in
+//! [`LANES`] interleaved f64 accumulators (lane i takes the values at i, i + LANES, ...),
+//! combined pairwise in a fixed order: one accumulator would make each sum a chain of
+//! dependent additions, a few cycles per value, which for narrow layers cost as much as the
+//! convolution itself.
 
 use alloc::vec;
 use alloc::vec::Vec;
@@ -81,14 +85,63 @@ fn planes(data: &[f32], c: usize, (b, ch, s): (usize, usize, usize)) -> impl Ite
     (0..b).map(move |i| &data[(i * ch + c) * s..(i * ch + c + 1) * s])
 }
 
+/// Independent accumulators of one sum (see the module's comment).
+const LANES: usize = 8;
+
+/// `(sum f(x_i, y_i).0, sum f(x_i, y_i).1)` over two planes of equal length, in f64, in
+/// [`LANES`] interleaved partial sums combined in a fixed order.
+#[inline(always)]
+fn lane_sums(x: &[f32], y: &[f32], f: impl Fn(f64, f64) -> (f64, f64)) -> (f64, f64) {
+    debug_assert_eq!(x.len(), y.len());
+    let (mut a, mut b) = ([0.0f64; LANES], [0.0f64; LANES]);
+    let (xs, ys) = (x.chunks_exact(LANES), y.chunks_exact(LANES));
+    let (xr, yr) = (xs.remainder(), ys.remainder());
+    for (xc, yc) in xs.zip(ys) {
+        for i in 0..LANES {
+            let (u, v) = f(xc[i] as f64, yc[i] as f64);
+            a[i] += u;
+            b[i] += v;
+        }
+    }
+    for (i, (&xv, &yv)) in xr.iter().zip(yr).enumerate() {
+        let (u, v) = f(xv as f64, yv as f64);
+        a[i] += u;
+        b[i] += v;
+    }
+    (combine(a), combine(b))
+}
+
+/// `sum f(x_i)` over one plane, in f64, as [`lane_sums`].
+#[inline(always)]
+fn lane_sum(x: &[f32], f: impl Fn(f64) -> f64) -> f64 {
+    let mut a = [0.0f64; LANES];
+    let xs = x.chunks_exact(LANES);
+    let xr = xs.remainder();
+    for xc in xs {
+        for i in 0..LANES {
+            a[i] += f(xc[i] as f64);
+        }
+    }
+    for (i, &xv) in xr.iter().enumerate() {
+        a[i] += f(xv as f64);
+    }
+    combine(a)
+}
+
+/// The lanes' partial sums, pairwise in a fixed order.
+#[inline(always)]
+fn combine(l: [f64; LANES]) -> f64 {
+    ((l[0] + l[1]) + (l[2] + l[3])) + ((l[4] + l[5]) + (l[6] + l[7]))
+}
+
 /// Batch statistics (mean, biased variance) per channel, in f64.
 fn statistics(x: &[f32], d: (usize, usize, usize)) -> Vec<(f64, f64)> {
     let n = (d.0 * d.2).max(1) as f64;
     per_channel(d.1, |c| {
-        let sum: f64 = planes(x, c, d).map(|p| p.iter().map(|&v| v as f64).sum::<f64>()).sum();
+        let sum: f64 = planes(x, c, d).map(|p| lane_sum(p, |v| v)).sum();
         let mean = sum / n;
         let ss: f64 = planes(x, c, d)
-            .map(|p| p.iter().map(|&v| (v as f64 - mean).powi(2)).sum::<f64>())
+            .map(|p| lane_sum(p, |v| (v - mean) * (v - mean)))
             .sum();
         (mean, ss / n)
     })
@@ -179,9 +232,7 @@ pub fn batch_norm_train_backward_f32(
     let sums = per_channel(d.1, |c| {
         let (mc, ic) = (m[c] as f64, inv_std[c]);
         planes(xd, c, d).zip(planes(dyd, c, d)).fold((0.0, 0.0), |(s, sx), (xp, gp)| {
-            let (a, b) = xp.iter().zip(gp).fold((0.0f64, 0.0f64), |(a, b), (&x, &dy)| {
-                (a + dy as f64, b + dy as f64 * (x as f64 - mc) * ic)
-            });
+            let (a, b) = lane_sums(xp, gp, |x, dy| (dy, dy * (x - mc) * ic));
             (s + a, sx + b)
         })
     });
