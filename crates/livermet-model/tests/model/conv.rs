@@ -1,5 +1,5 @@
-//! The 2D convolution that the networks run on (burn-flex with livermet's im2col + gemm patch,
-//! `vendor/README.md`): forward output and both gradients against a direct f64 convolution,
+//! The 2D convolution that the networks run on (burn-flex with livermet's direct, Winograd and
+//! im2col + gemm kernels, `vendor/README.md`): forward output and both gradients against a direct f64 convolution,
 //! over strides, paddings (symmetric and not), dilations, groups, 1x1, 3x3 and 7x7 kernels.
 
 use burn::tensor::module::conv2d;
@@ -230,8 +230,7 @@ fn conv2d_and_gradients_match_a_direct_convolution() {
             [1, 1],
             1,
         ),
-        // Wide convolutions (> 32 channels) stay on im2col + gemm: the stem, a 3x3 at
-        // stride 1 (both gradients) and at stride 2.
+        // A stem with many output channels (direct: it reads at most 16 channels).
         case(
             [2, 5, 20, 20],
             36,
@@ -241,6 +240,9 @@ fn conv2d_and_gradients_match_a_direct_convolution() {
             [1, 1],
             1,
         ),
+        // Wide 3x3 stride-1 convolutions (> 32 output and > 16 input channels) run Winograd
+        // F(2x2, 3x3), forward and both gradients: odd output sizes (a last tile row and
+        // column cut in half), asymmetric padding, no padding, several bands of tile rows.
         case(
             [2, 36, 9, 10],
             40,
@@ -250,6 +252,43 @@ fn conv2d_and_gradients_match_a_direct_convolution() {
             [1, 1],
             1,
         ),
+        case(
+            [2, 20, 11, 13],
+            36,
+            [3, 3],
+            [1, 1],
+            [(1, 1), (1, 1)],
+            [1, 1],
+            1,
+        ),
+        case(
+            [2, 18, 9, 12],
+            34,
+            [3, 3],
+            [1, 1],
+            [(2, 0), (0, 1)],
+            [1, 1],
+            1,
+        ),
+        case(
+            [3, 17, 8, 8],
+            33,
+            [3, 3],
+            [1, 1],
+            [(0, 0), (0, 0)],
+            [1, 1],
+            1,
+        ),
+        case(
+            [1, 40, 40, 40],
+            48,
+            [3, 3],
+            [1, 1],
+            [(1, 1), (1, 1)],
+            [1, 1],
+            1,
+        ),
+        // Wide at stride 2: im2col + gemm (forward and input gradient), direct weight gradient.
         case(
             [2, 36, 9, 10],
             40,
@@ -267,7 +306,7 @@ fn conv2d_and_gradients_match_a_direct_convolution() {
 
 /// The gradients do not depend on how many threads compute them: the weight gradient sums
 /// fixed chunks of images in order and batch norm sums each channel in one order. Checked
-/// for a narrow conv (direct kernels) and a wide one (im2col + gemm).
+/// for a narrow conv (direct kernels) and a wide one (Winograd F(2x2, 3x3)).
 #[test]
 fn conv_and_batch_norm_gradients_are_the_same_on_1_and_3_threads() {
     for (c_in, c_out) in [(4, 6), (36, 40)] {

@@ -25,6 +25,7 @@ use burn_backend::ops::ConvOptions;
 use burn_std::{Bytes, Shape};
 
 use super::conv2d_direct::{self as direct, Planes};
+use super::conv2d_winograd as winograd;
 use crate::{FlexTensor, Layout};
 
 /// Target size (f32 elements) of one band of the column matrix: 128 Ki = 512 KiB, within L2.
@@ -43,12 +44,27 @@ const DIRECT_MAX_IN: usize = 16;
 /// The direct kernels' plane layout, where they run this convolution: `always` for the
 /// weight gradient, else by the channel counts above.
 fn direct_planes(g: &Geometry, always: bool) -> Option<Planes> {
-    if std::env::var_os("LIVERMET_CONV_GEMM").is_some() {
+    if gemm_forced() {
         return None;
     }
     let narrow = g.c_out_group() <= DIRECT_MAX_OUT || g.c_in_group() <= DIRECT_MAX_IN;
     let fits = (always || narrow) && !g.is_pointwise() && g.n() > 0 && g.k() > 0;
     (fits && direct::available()).then(|| Planes::new(g))
+}
+
+/// `LIVERMET_CONV_GEMM` (any value) forces im2col + gemm everywhere, to time the paths on one
+/// binary.
+fn gemm_forced() -> bool {
+    std::env::var_os("LIVERMET_CONV_GEMM").is_some()
+}
+
+/// Where Winograd F(2x2, 3x3) (`conv2d_winograd.rs`) runs this convolution (forward, input
+/// gradient as a forward conv, weight gradient): a 3x3 stride-1 convolution too wide for the
+/// direct kernels, where im2col + gemm spends 2.25x the multiplications (measured per layer of
+/// the paper-sized net, one thread: 1.5-2.0x faster than im2col + gemm).
+fn winograd_runs(g: &Geometry) -> bool {
+    let wide = g.c_out_group() > DIRECT_MAX_OUT && g.c_in_group() > DIRECT_MAX_IN;
+    wide && !gemm_forced() && winograd::applies(g)
 }
 
 /// Shapes and options of one 2D convolution, padding given by its begin (top, left) side:
@@ -263,7 +279,7 @@ type Strides = (isize, isize);
 /// # Safety
 /// The pointers must address matrices of the given shapes and strides.
 #[allow(clippy::too_many_arguments)]
-unsafe fn matmul(
+pub(super) unsafe fn matmul(
     [m, n, k]: [usize; 3],
     dst: *mut f32,
     dst_rs: isize,
@@ -379,6 +395,13 @@ pub fn conv2d_f32(
                 direct::forward(&g, &p, scratch, w_g, b_g, &mut y[group * cog * g.n()..]);
             }
         });
+    } else if winograd_runs(&g) {
+        let u = winograd::transform_kernel(&g, wd);
+        let n = winograd::images_per_call(&g);
+        for_each_image(&mut out, n * g.image_out(), |call, y, scratch| {
+            let x_c = &xd[call * n * g.image_in()..][..y.len() / g.image_out() * g.image_in()];
+            winograd::forward(&g, &u, x_c, bd, y, scratch);
+        });
     } else if g.n() > 0 && g.k() > 0 {
         for_each_image(&mut out, g.image_out(), |b, y, scratch| {
             let x_b = &xd[b * g.image_in()..(b + 1) * g.image_in()];
@@ -427,9 +450,10 @@ pub fn conv2d_x_backward_f32(
     let (wd, gd): (&[f32], &[f32]) = (weight.storage(), grad.storage());
     let mut dx = vec![0.0f32; g.batch * g.image_in()];
     // A stride-1 input gradient is a forward conv of the output gradient (conv2d_direct.rs).
-    let transposed = direct::x_grad_as_forward(&g, wd)
-        .and_then(|(t, flipped)| direct_planes(&t, false).map(|p| (t, flipped, p)));
-    if let Some((t, flipped, p)) = transposed {
+    let transposed = direct::x_grad_as_forward(&g, wd);
+    let planes = transposed.as_ref().and_then(|(t, _)| direct_planes(t, false));
+    let winograd = transposed.as_ref().filter(|(t, _)| planes.is_none() && winograd_runs(t));
+    if let (Some((t, flipped)), Some(p)) = (&transposed, planes) {
         let cog = t.c_out_group();
         for_each_image(&mut dx, g.image_in(), |b, dx_b, scratch| {
             let dy_b = &gd[b * g.image_out()..(b + 1) * g.image_out()];
@@ -437,8 +461,16 @@ pub fn conv2d_x_backward_f32(
             for group in 0..t.groups {
                 p.fill(&t, dy_b, group, scratch);
                 let w_g = &flipped[group * cog * t.k()..];
-                direct::forward(&t, &p, scratch, w_g, None, &mut dx_b[group * cog * t.n()..]);
+                direct::forward(t, &p, scratch, w_g, None, &mut dx_b[group * cog * t.n()..]);
             }
+        });
+    } else if let Some((t, flipped)) = winograd {
+        let u = winograd::transform_kernel(t, flipped);
+        let n = winograd::images_per_call(t);
+        for_each_image(&mut dx, n * g.image_in(), |call, dx_c, scratch| {
+            let images = dx_c.len() / g.image_in();
+            let dy_c = &gd[call * n * g.image_out()..][..images * g.image_out()];
+            winograd::forward(t, &u, dy_c, None, dx_c, scratch);
         });
     } else if g.n() > 0 && g.k() > 0 {
         for_each_image(&mut dx, g.image_in(), |b, dx_b, scratch| {
@@ -502,8 +534,21 @@ pub fn conv2d_weight_backward_f32(
     let (xd, gd): (&[f32], &[f32]) = (x.storage(), grad.storage());
     let size = g.c_out * g.k();
     let chunks = g.batch.div_ceil(WEIGHT_GRAD_CHUNK);
+    let ws = weight_shape;
     let mut partials = vec![0.0f32; chunks * size];
-    if let Some(p) = direct_planes(&g, true) {
+    if winograd_runs(&g) {
+        // Each chunk sums its images in the transformed domain, then maps its sum back to the
+        // kernel's 9 taps: per-chunk partials of 16 values per channel pair would pass
+        // malloc's mmap threshold for a 256-channel layer (fresh pages faulted in every step).
+        for_each_image(&mut partials, size, |chunk, dw, scratch| {
+            let images = chunk * WEIGHT_GRAD_CHUNK..((chunk + 1) * WEIGHT_GRAD_CHUNK).min(g.batch);
+            let mut du = vec![0.0f32; winograd::transformed_len(&g)];
+            let x_c = &xd[images.start * g.image_in()..images.end * g.image_in()];
+            let dy_c = &gd[images.start * g.image_out()..images.end * g.image_out()];
+            winograd::weight_grad(&g, x_c, dy_c, &mut du, scratch);
+            winograd::kernel_grad(&g, &du, dw);
+        });
+    } else if let Some(p) = direct_planes(&g, true) {
         let cog = g.c_out_group();
         for_each_image(&mut partials, size, |chunk, dw, scratch| {
             let images = chunk * WEIGHT_GRAD_CHUNK..((chunk + 1) * WEIGHT_GRAD_CHUNK).min(g.batch);
@@ -551,11 +596,15 @@ pub fn conv2d_weight_backward_f32(
             }
         });
     }
-    // Sum the chunks' partial gradients in chunk order (deterministic).
-    let mut dw = vec![0.0f32; size];
+    tensor(sum_in_order(&partials, size), [ws[0], ws[1], ws[2], ws[3]])
+}
+
+/// The sum of the chunks' partial gradients (`size` values each), in chunk order
+/// (deterministic whatever the thread count).
+fn sum_in_order(partials: &[f32], size: usize) -> Vec<f32> {
+    let mut sum = vec![0.0f32; size];
     for part in partials.chunks_exact(size.max(1)) {
-        dw.iter_mut().zip(part).for_each(|(o, v)| *o += *v);
+        sum.iter_mut().zip(part).for_each(|(o, v)| *o += *v);
     }
-    let ws = weight_shape;
-    tensor(dw, [ws[0], ws[1], ws[2], ws[3]])
+    sum
 }
