@@ -85,6 +85,15 @@ pub fn backend_name(device: &Device) -> String {
         .map_or(d.clone(), str::to_string)
 }
 
+/// `cpu` or `gpu`, as `--device` names the device, for reports and provenance (burn's `Debug`
+/// of a device reads `Device<Flex(Cpu)>`).
+pub fn device_label(device: &Device) -> &'static str {
+    match backend_name(device).as_str() {
+        "flex" | "cpu" => "cpu",
+        _ => "gpu",
+    }
+}
+
 /// Checks that `device` can run by reading back one tiny tensor. burn's GPU backends panic when
 /// they find no adapter (on their own thread, then on the caller's); this catches that, keeps
 /// the backend's message quiet, and returns it as the error instead.

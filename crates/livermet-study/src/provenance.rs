@@ -278,7 +278,8 @@ pub struct StageTime {
 pub struct Provenance {
     pub livermet_version: String,
     pub git_commit: String,
-    /// burn backend (`flex` on the CPU, `vulkan` on a GPU) and the device as burn names it.
+    /// burn backend (`flex` on the CPU, `vulkan` on a GPU) and the device as `--device` names
+    /// it (`cpu`, `gpu`).
     pub backend: String,
     pub device: String,
     /// rayon's worker threads.

@@ -71,6 +71,7 @@ fn manifest_provenance_subgroups_and_the_tripod_checklist() {
     assert!(commit == "unknown" || commit.len() == 40, "{commit}");
     assert_eq!(p["git_commit"], manifest["git_commit"]);
     assert_eq!(p["backend"], "flex");
+    assert_eq!(p["device"], "cpu", "as --device names it, not burn's Debug");
     assert!(p["threads"].as_u64().unwrap() >= 1);
     assert!(p["bundle_sha256"].as_str().unwrap().len() == 64);
     assert_eq!(p["seeds"]["study"], 5);
