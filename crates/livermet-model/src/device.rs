@@ -20,15 +20,25 @@ pub enum DeviceName {
     Gpu,
 }
 
+impl DeviceName {
+    /// The name `--device` takes (`cpu`, `gpu`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeviceName::Cpu => "cpu",
+            DeviceName::Gpu => "gpu",
+        }
+    }
+}
+
 impl FromStr for DeviceName {
     type Err = String;
 
     fn from_str(s: &str) -> Result<Self, String> {
-        match s.trim().to_ascii_lowercase().as_str() {
-            "cpu" => Ok(DeviceName::Cpu),
-            "gpu" => Ok(DeviceName::Gpu),
-            _ => Err(format!("`{s}` is not a device; use cpu or gpu")),
-        }
+        let s = s.trim();
+        [DeviceName::Cpu, DeviceName::Gpu]
+            .into_iter()
+            .find(|d| d.as_str().eq_ignore_ascii_case(s))
+            .ok_or_else(|| format!("`{s}` is not a device; use cpu or gpu"))
     }
 }
 
@@ -85,12 +95,12 @@ pub fn backend_name(device: &Device) -> String {
         .map_or(d.clone(), str::to_string)
 }
 
-/// `cpu` or `gpu`, as `--device` names the device, for reports and provenance (burn's `Debug`
-/// of a device reads `Device<Flex(Cpu)>`).
-pub fn device_label(device: &Device) -> &'static str {
+/// Which [`DeviceName`] `device` is, for reports and provenance (burn's `Debug` of a device
+/// reads `Device<Flex(Cpu)>`).
+pub fn device_name(device: &Device) -> DeviceName {
     match backend_name(device).as_str() {
-        "flex" | "cpu" => "cpu",
-        _ => "gpu",
+        "flex" | "cpu" => DeviceName::Cpu,
+        _ => DeviceName::Gpu,
     }
 }
 

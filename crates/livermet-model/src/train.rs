@@ -68,8 +68,9 @@ pub struct EpochLog {
 impl EpochLog {
     /// `epoch 3/6  loss 0.6412  lr 1.00e-3  held-out AUC 0.812` (no AUC part without one).
     pub fn text(&self, epochs: usize) -> String {
-        let auc = self.val_auc;
-        let auc = auc.map_or(String::new(), |a| format!("  held-out AUC {a:.3}"));
+        let auc = self
+            .val_auc
+            .map_or(String::new(), |a| format!("  held-out AUC {a:.3}"));
         format!(
             "epoch {}/{epochs}  loss {:.4}  lr {:.2e}{auc}",
             self.epoch, self.loss, self.lr

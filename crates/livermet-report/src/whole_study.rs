@@ -138,7 +138,7 @@ fn report_study(
         livermet_version: manifest.livermet_version.clone(),
         git_commit: manifest.git_commit.clone(),
         backend: livermet_model::device::backend_name(device),
-        device: livermet_model::device::device_label(device).into(),
+        device: livermet_model::device::device_name(device).as_str().into(),
         threads: rayon::current_num_threads(),
         study_toml: settings.source.0.as_ref().map(|(path, text)| StudyToml {
             path: path.clone(),

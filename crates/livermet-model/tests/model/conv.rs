@@ -1,6 +1,6 @@
 //! The 2D convolution that the networks run on (burn-flex with livermet's direct, Winograd and
-//! im2col + gemm kernels, `vendor/README.md`): forward output and both gradients against a direct f64 convolution,
-//! over strides, paddings (symmetric and not), dilations, groups, 1x1, 3x3 and 7x7 kernels.
+//! im2col + gemm kernels, `vendor/README.md`): forward output and both gradients against a
+//! direct f64 convolution, over strides, paddings (symmetric and not), dilations, groups, 1x1, 3x3 and 7x7 kernels.
 
 use burn::tensor::module::conv2d;
 use burn::tensor::ops::ConvOptions;
