@@ -240,9 +240,11 @@ fn conv2d_and_gradients_match_a_direct_convolution() {
             [1, 1],
             1,
         ),
-        // Wide 3x3 stride-1 convolutions (> 32 output and > 16 input channels) run Winograd
-        // F(2x2, 3x3), forward and both gradients: odd output sizes (a last tile row and
-        // column cut in half), asymmetric padding, no padding, several bands of tile rows.
+        // Wide 3x3 stride-1 convolutions (> 32 output and > 16 input channels) run Winograd,
+        // forward and both gradients: F(2x2, 3x3) below 16 x 16 outputs, with odd output sizes
+        // (a last tile row and column cut in half), asymmetric padding, no padding; F(4x4,
+        // 3x3) from 16 x 16, with sizes that 4 does not divide, one band and several bands of
+        // tile rows.
         case(
             [2, 36, 9, 10],
             40,
@@ -288,10 +290,76 @@ fn conv2d_and_gradients_match_a_direct_convolution() {
             [1, 1],
             1,
         ),
+        case(
+            [2, 36, 17, 19],
+            40,
+            [3, 3],
+            [1, 1],
+            [(1, 1), (1, 1)],
+            [1, 1],
+            1,
+        ),
+        case(
+            [1, 20, 20, 18],
+            34,
+            [3, 3],
+            [1, 1],
+            [(2, 0), (0, 1)],
+            [1, 1],
+            1,
+        ),
+        case(
+            [1, 40, 40, 88],
+            48,
+            [3, 3],
+            [1, 1],
+            [(1, 1), (1, 1)],
+            [1, 1],
+            1,
+        ),
         // Wide at stride 2: im2col + gemm (forward and input gradient), direct weight gradient.
         case(
             [2, 36, 9, 10],
             40,
+            [3, 3],
+            [2, 2],
+            [(1, 1), (1, 1)],
+            [1, 1],
+            1,
+        ),
+        // The AVX-512 direct kernels' tiles: one vector per row with 16 channels (and 12 in
+        // the input gradient: 8 + 4), rows of exactly two vectors, 24 = 16 + 8 channels with
+        // a masked last vector of 1 column, a stride-2 conv with 16 output channels.
+        case(
+            [2, 12, 14, 14],
+            32,
+            [3, 3],
+            [1, 1],
+            [(1, 1), (1, 1)],
+            [1, 1],
+            1,
+        ),
+        case(
+            [1, 8, 32, 32],
+            24,
+            [3, 3],
+            [1, 1],
+            [(1, 1), (1, 1)],
+            [1, 1],
+            1,
+        ),
+        case(
+            [2, 5, 17, 33],
+            24,
+            [3, 3],
+            [1, 1],
+            [(1, 1), (1, 1)],
+            [1, 1],
+            1,
+        ),
+        case(
+            [2, 8, 28, 28],
+            16,
             [3, 3],
             [2, 2],
             [(1, 1), (1, 1)],
@@ -304,9 +372,40 @@ fn conv2d_and_gradients_match_a_direct_convolution() {
     }
 }
 
+/// The same cases on the AVX2 kernels: on a CPU with AVX-512 the direct kernels and the
+/// Winograd transforms run their AVX-512 builds, and `LIVERMET_CONV_AVX2` (read once per
+/// process) keeps the AVX2 ones, so this test runs the test above in a child process with it
+/// set. (Without AVX-512 both runs take the AVX2 path.)
+#[test]
+fn conv2d_and_gradients_match_a_direct_convolution_on_avx2() {
+    if std::env::var_os("LIVERMET_CONV_AVX2").is_some() {
+        return; // the child itself
+    }
+    let exe = std::env::current_exe().expect("the test binary's path");
+    let out = std::process::Command::new(exe)
+        .args([
+            "--exact",
+            "conv::conv2d_and_gradients_match_a_direct_convolution",
+            "conv::conv_and_batch_norm_gradients_are_the_same_on_1_and_3_threads",
+        ])
+        .env("LIVERMET_CONV_AVX2", "1")
+        .output()
+        .expect("the test binary runs");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "AVX2 run failed:\n{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        text.contains("2 passed"),
+        "AVX2 run did not run both tests:\n{text}"
+    );
+}
+
 /// The gradients do not depend on how many threads compute them: the weight gradient sums
 /// fixed chunks of images in order and batch norm sums each channel in one order. Checked
-/// for a narrow conv (direct kernels) and a wide one (Winograd F(2x2, 3x3)).
+/// for a narrow conv (direct kernels) and a wide one (Winograd F(4x4, 3x3) at 16 x 16).
 #[test]
 fn conv_and_batch_norm_gradients_are_the_same_on_1_and_3_threads() {
     for (c_in, c_out) in [(4, 6), (36, 40)] {

@@ -58,10 +58,11 @@ fn gemm_forced() -> bool {
     std::env::var_os("LIVERMET_CONV_GEMM").is_some()
 }
 
-/// Where Winograd F(2x2, 3x3) (`conv2d_winograd.rs`) runs this convolution (forward, input
-/// gradient as a forward conv, weight gradient): a 3x3 stride-1 convolution too wide for the
-/// direct kernels, where im2col + gemm spends 2.25x the multiplications (measured per layer of
-/// the paper-sized net, one thread: 1.5-2.0x faster than im2col + gemm).
+/// Where Winograd F(2x2, 3x3) or F(4x4, 3x3) (`conv2d_winograd.rs`) runs this convolution
+/// (forward, input gradient as a forward conv, weight gradient): a 3x3 stride-1 convolution too
+/// wide for the direct kernels, where im2col + gemm spends 2.25x or 4x the multiplications
+/// (measured per layer of the paper-sized net, one thread: 1.7-2.5x faster than im2col + gemm
+/// with F(2x2) alone).
 fn winograd_runs(g: &Geometry) -> bool {
     let wide = g.c_out_group() > DIRECT_MAX_OUT && g.c_in_group() > DIRECT_MAX_IN;
     wide && !gemm_forced() && winograd::applies(g)
@@ -211,8 +212,9 @@ fn im2col(g: &Geometry, x: &[f32], group: usize, (oy0, oy1): (usize, usize), col
 /// `dst[i] = src[i * stride]`; `src` holds exactly `(dst.len() - 1) * stride + 1` values.
 /// Indexed (not `step_by`) so that the bounds are checked once and the loop unrolls; stride 2
 /// (the network's downsampling convs) is its own instance.
-#[inline]
+#[inline(always)]
 pub(super) fn gather(dst: &mut [f32], src: &[f32], stride: usize) {
+    #[inline(always)]
     fn run<const S: usize>(dst: &mut [f32], src: &[f32], stride: usize) {
         let s = if S == 0 { stride } else { S };
         assert!(src.len() > (dst.len() - 1) * s);

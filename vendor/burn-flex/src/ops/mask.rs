@@ -413,12 +413,32 @@ fn select_in_place<T: bytemuck::Pod + Send + Sync>(
 fn select_in_place_bits(dst: &mut [u32], mask: &[u8], other: &[u32], when: bool) {
     let flip = u32::from(!when);
     let body = |d: &mut [u32], m: &[u8], o: &[u32]| {
-        for ((d, &m), &o) in d.iter_mut().zip(m).zip(o) {
-            let take = 0u32.wrapping_sub(u32::from(m != 0) ^ flip);
-            *d = (o & take) | (*d & !take);
+        #[cfg(all(target_arch = "x86_64", feature = "std"))]
+        if super::conv2d_direct::avx512() {
+            // SAFETY: the CPU has AVX-512F (checked just above).
+            return unsafe { select_bits_avx512(d, m, o, flip) };
         }
+        select_bits(d, m, o, flip)
     };
     run_chunked(dst, mask, other, body)
+}
+
+/// livermet patch: the loop of [`select_in_place_bits`] (`flip` = 1 takes `other` where the
+/// mask is zero).
+#[inline(always)]
+fn select_bits(dst: &mut [u32], mask: &[u8], other: &[u32], flip: u32) {
+    for ((d, &m), &o) in dst.iter_mut().zip(mask).zip(other) {
+        let take = 0u32.wrapping_sub(u32::from(m != 0) ^ flip);
+        *d = (o & take) | (*d & !take);
+    }
+}
+
+/// livermet patch: [`select_bits`] in 16-lane vectors (the leaky ReLU of the networks runs it
+/// forward and backward on every activation).
+#[cfg(all(target_arch = "x86_64", feature = "std"))]
+#[target_feature(enable = "avx512f")]
+unsafe fn select_bits_avx512(dst: &mut [u32], mask: &[u8], other: &[u32], flip: u32) {
+    select_bits(dst, mask, other, flip)
 }
 
 /// livermet patch: `body` over matching chunks of the three slices, on rayon threads when
