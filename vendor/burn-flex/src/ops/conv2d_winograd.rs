@@ -1,38 +1,120 @@
 //! livermet patch (see `vendor/README.md`): f32 3x3 stride-1 convolution by Winograd's minimal
-//! filtering F(2x2, 3x3) (Lavin & Gray 2016, "Fast Algorithms for Convolutional Neural
-//! Networks", CVPR), for one image at a time.
+//! filtering F(m x m, 3x3) (Lavin & Gray 2016, "Fast Algorithms for Convolutional Neural
+//! Networks", CVPR), m = 2 or 4.
 //!
-//! Each 2x2 tile of outputs is `Y = A^T [ sum_ci U[co, ci] (.) V[ci] ] A`, with the 4x4 input
-//! tile `d` (rows and columns 2 apart) transformed as `V = B^T d B` and the kernel `g` as
-//! `U = G g G^T`:
+//! Each m x m tile of outputs is `Y = A^T [ sum_ci U[co, ci] (.) V[ci] ] A`, with the
+//! (m + 2) x (m + 2) input tile `d` (tiles m apart) transformed as `V = B^T d B` and the kernel
+//! `g` as `U = G g G^T` ([`F2`], [`F4`] give B^T, G and A^T). The sum over input channels at
+//! each of the (m + 2)^2 tile positions xi is a matrix product,
+//! `M_xi[co, t] = sum_ci U_xi[co, ci] V_xi[ci, t]` over the tiles t: per output and channel
+//! pair F(2x2, 3x3) multiplies 16 / 4 = 4 times and F(4x4, 3x3) 36 / 16 = 2.25 times instead of
+//! im2col + gemm's 9, which is what pays for the wide 3x3 convolutions of the paper-sized
+//! network, where im2col + gemm is arithmetic-bound. F(4x4)'s larger coefficients (up to 8 in
+//! A^T, 5 in B^T, 1/24 in G) cost f32 accuracy: its error stays within the conv tests' 1e-5 of
+//! the output's scale (Lavin & Gray, table 2; Barabasz et al. 2020 for the error analysis).
 //!
-//!   B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1],  G = [1 0 0; 1/2 1/2 1/2; 1/2 -1/2 1/2; 0 0 1],
-//!   A^T = [1 1 1 0; 0 1 -1 -1].
-//!
-//! The sum over input channels at each of the 16 tile positions xi is a matrix product,
-//! `M_xi[co, t] = sum_ci U_xi[co, ci] V_xi[ci, t]` over the tiles t: 16 gemms with 16
-//! multiplications per tile and channel pair instead of im2col + gemm's 36 (2.25x fewer),
-//! which is what pays for the wide 3x3 convolutions of the paper-sized network, where
-//! im2col + gemm is arithmetic-bound. Every coefficient is 0, +-1 or +-1/2, so the transforms
-//! add no rounding beyond f32 sums of a few terms.
-//!
-//! Tiles run in bands of tile rows, so that a band's transformed input and gemm outputs stay
-//! near the L2 cache. Images are independent and the gemms single-threaded, so results do not
-//! depend on the thread count.
+//! Every transform is applied to whole rows of a band's tiles (one row per tile position), so
+//! that it vectorises whatever a tile row's length. Tiles run in bands of tile rows, so that a
+//! band's transformed input and gemm outputs stay near the L2 cache. Images are independent and
+//! the gemms single-threaded, so results do not depend on the thread count.
 
 use alloc::vec;
 use alloc::vec::Vec;
 
-use super::conv2d_gemm::{Geometry, gather, matmul};
+use super::conv2d_gemm::{Geometry, matmul};
+
+/// One F(m x m, 3x3): `alpha = m + 2` points per tile side; B^T (`alpha x alpha`), A^T
+/// (`m x alpha`) row-major in f32 (small integers and halves: exact), G (`alpha x 3`) in f64
+/// (applied once per kernel, rounded once).
+pub(super) struct Variant {
+    m: usize,
+    alpha: usize,
+    bt: &'static [f32],
+    at: &'static [f32],
+    g: &'static [f64],
+}
+
+/// F(2x2, 3x3), interpolation points 0, 1, -1 and infinity.
+pub(super) const F2: Variant = Variant {
+    m: 2,
+    alpha: 4,
+    #[rustfmt::skip]
+    bt: &[
+        1.0, 0.0, -1.0, 0.0,
+        0.0, 1.0, 1.0, 0.0,
+        0.0, -1.0, 1.0, 0.0,
+        0.0, 1.0, 0.0, -1.0,
+    ],
+    #[rustfmt::skip]
+    at: &[
+        1.0, 1.0, 1.0, 0.0,
+        0.0, 1.0, -1.0, -1.0,
+    ],
+    #[rustfmt::skip]
+    g: &[
+        1.0, 0.0, 0.0,
+        0.5, 0.5, 0.5,
+        0.5, -0.5, 0.5,
+        0.0, 0.0, 1.0,
+    ],
+};
+
+/// F(4x4, 3x3), interpolation points 0, 1, -1, 2, -2 and infinity (Lavin & Gray, section 4.2).
+pub(super) const F4: Variant = Variant {
+    m: 4,
+    alpha: 6,
+    #[rustfmt::skip]
+    bt: &[
+        4.0, 0.0, -5.0, 0.0, 1.0, 0.0,
+        0.0, -4.0, -4.0, 1.0, 1.0, 0.0,
+        0.0, 4.0, -4.0, -1.0, 1.0, 0.0,
+        0.0, -2.0, -1.0, 2.0, 1.0, 0.0,
+        0.0, 2.0, -1.0, -2.0, 1.0, 0.0,
+        0.0, 4.0, 0.0, -5.0, 0.0, 1.0,
+    ],
+    #[rustfmt::skip]
+    at: &[
+        1.0, 1.0, 1.0, 1.0, 1.0, 0.0,
+        0.0, 1.0, -1.0, 2.0, -2.0, 0.0,
+        0.0, 1.0, 1.0, 4.0, 4.0, 0.0,
+        0.0, 1.0, -1.0, 8.0, -8.0, 1.0,
+    ],
+    #[rustfmt::skip]
+    g: &[
+        1.0 / 4.0, 0.0, 0.0,
+        -1.0 / 6.0, -1.0 / 6.0, -1.0 / 6.0,
+        -1.0 / 6.0, 1.0 / 6.0, -1.0 / 6.0,
+        1.0 / 24.0, 1.0 / 12.0, 1.0 / 6.0,
+        1.0 / 24.0, -1.0 / 12.0, 1.0 / 6.0,
+        0.0, 0.0, 1.0,
+    ],
+};
+
+impl Variant {
+    /// Tile positions: the `alpha x alpha` of a transformed tile.
+    fn xi(&self) -> usize {
+        self.alpha * self.alpha
+    }
+
+    /// Column `j` of A^T (row `j` of A), `m` coefficients.
+    fn a_row(&self, j: usize) -> [f32; 4] {
+        core::array::from_fn(|k| if k < self.m { self.at[k * self.alpha + j] } else { 0.0 })
+    }
+}
+
+/// The variant that computes `g`: F(4x4, 3x3) where the map is at least 16 wide and high,
+/// else F(2x2, 3x3) (measured per layer of the paper-sized net, batch 32, one thread, AVX2:
+/// F(4x4) 1.1-1.2x faster at 56 x 56 and 28 x 28; at 14 x 14 its cut tiles waste a third of
+/// the outputs and F(2x2) is 1.0-1.2x faster).
+pub(super) fn variant(g: &Geometry) -> &'static Variant {
+    if g.oh.min(g.ow) >= 16 { &F4 } else { &F2 }
+}
 
 /// Target size (f32 elements) of one band's transformed input or output: 256 Ki = 1 MiB, the
 /// L2 cache, but never fewer than [`TILES_PER_CALL`] tiles (measured on 64-256 channels).
 const BAND_ELEMS: usize = 1 << 18;
 
-/// Tile positions: the 4 x 4 of a transformed tile.
-const XI: usize = 16;
-
-/// Whether F(2x2, 3x3) computes `g`: a 3x3 kernel at stride 1, without dilation or groups.
+/// Whether Winograd computes `g`: a 3x3 kernel at stride 1, without dilation or groups.
 pub(super) fn applies(g: &Geometry) -> bool {
     let shape = g.kh == 3 && g.kw == 3 && g.sh == 1 && g.sw == 1 && g.dh == 1 && g.dw == 1;
     shape && g.groups == 1 && g.oh > 0 && g.ow > 0 && g.c_in > 0 && g.c_out > 0
@@ -42,49 +124,83 @@ pub(super) fn applies(g: &Geometry) -> bool {
 /// 256 channels at 14 x 14: one image's 49 tiles spend ~40% of the time packing).
 const TILES_PER_CALL: usize = 192;
 
-/// Images per call of [`forward`]: enough for [`TILES_PER_CALL`] tiles (1 for a feature map
-/// of 28 x 28 and more); a function of the shape only, so results do not depend on the thread
-/// count.
+/// Images per call of [`forward`]: enough for [`TILES_PER_CALL`] tiles (1 for a large feature
+/// map); a function of the shape only, so results do not depend on the thread count.
 pub(super) fn images_per_call(g: &Geometry) -> usize {
-    let tiles = g.oh.div_ceil(2) * g.ow.div_ceil(2);
+    let m = variant(g).m;
+    let tiles = g.oh.div_ceil(m) * g.ow.div_ceil(m);
     TILES_PER_CALL.div_ceil(tiles.max(1)).clamp(1, g.batch.max(1))
 }
 
 /// Tile rows per band: [`BAND_ELEMS`] values of the wider side, at least [`TILES_PER_CALL`]
 /// tiles, at most the `total` rows there are.
-fn band_rows(channels: usize, tw: usize, total: usize) -> usize {
-    let cache = BAND_ELEMS / (XI * channels * tw).max(1);
+fn band_rows(xi: usize, channels: usize, tw: usize, total: usize) -> usize {
+    let cache = BAND_ELEMS / (xi * channels * tw).max(1);
     cache.max(TILES_PER_CALL.div_ceil(tw.max(1))).clamp(1, total)
 }
 
-/// Values of a transformed kernel or of its gradient (`[XI][c_out][c_in]`).
+/// Values of a transformed kernel or of its gradient (`[xi][c_out][c_in]`).
 pub(super) fn transformed_len(g: &Geometry) -> usize {
-    XI * g.c_out * g.c_in
+    variant(g).xi() * g.c_out * g.c_in
 }
 
 /// The transformed kernel `U[xi][co][ci] = (G w[co, ci] G^T)[xi]` of `w` `[c_out, c_in, 3, 3]`
 /// (computed in f64, rounded once).
 pub(super) fn transform_kernel(g: &Geometry, w: &[f32]) -> Vec<f32> {
-    let (c_out, c_in) = (g.c_out, g.c_in);
+    #[cfg(all(target_arch = "x86_64", feature = "std"))]
+    if super::conv2d_direct::avx512() {
+        // SAFETY: the CPU has AVX-512F (checked just above).
+        return unsafe { simd::transform_kernel_avx512(g, w) };
+    }
+    #[cfg(all(target_arch = "x86_64", feature = "std"))]
+    if super::conv2d_direct::available() {
+        // SAFETY: the CPU has AVX2 and FMA (checked just above).
+        return unsafe { simd::transform_kernel(g, w) };
+    }
+    transform_kernel_rows(g, w)
+}
+
+/// [`transform_kernel`] for one output channel at a time, as loops over the input channels
+/// (it runs on every forward pass and input gradient: one channel pair at a time, in scalar
+/// f64, it took 4% of the paper-sized network's training step).
+#[inline(always)]
+fn transform_kernel_rows(g: &Geometry, w: &[f32]) -> Vec<f32> {
+    let (v, c_out, c_in) = (variant(g), g.c_out, g.c_in);
+    let alpha = v.alpha;
     let mut u = vec![0.0f32; transformed_len(g)];
+    // taps[tap c_in + ci] = w[co, ci, tap]; gk[(i 3 + c) c_in + ci] = (G k)[i][c].
+    let mut taps = vec![0.0f64; 9 * c_in];
+    let mut gk = vec![0.0f64; alpha * 3 * c_in];
+    let mut row = vec![0.0f64; c_in];
     for co in 0..c_out {
-        for ci in 0..c_in {
-            let k = &w[(co * c_in + ci) * 9..][..9];
-            // G k: rows i of G against the kernel's rows.
-            let mut gk = [[0.0f64; 3]; 4];
-            for (j, col) in (0..3).map(|j| (j, [k[j], k[3 + j], k[6 + j]])) {
-                let [a, b, c] = col.map(|v| v as f64);
-                gk[0][j] = a;
-                gk[1][j] = (a + b + c) / 2.0;
-                gk[2][j] = (a - b + c) / 2.0;
-                gk[3][j] = c;
+        let w_co = &w[co * c_in * 9..][..c_in * 9];
+        for (ci, k) in w_co.chunks_exact(9).enumerate() {
+            for (tap, &x) in k.iter().enumerate() {
+                taps[tap * c_in + ci] = x as f64;
             }
-            // (G k) G^T, row by row.
-            for (i, &[a, b, c]) in gk.iter().enumerate() {
-                let row = [a, (a + b + c) / 2.0, (a - b + c) / 2.0, c];
-                for (j, v) in row.iter().enumerate() {
-                    u[((i * 4 + j) * c_out + co) * c_in + ci] = *v as f32;
+        }
+        for i in 0..alpha {
+            for c in 0..3 {
+                let out = &mut gk[(i * 3 + c) * c_in..][..c_in];
+                out.fill(0.0);
+                for r in (0..3).filter(|&r| v.g[i * 3 + r] != 0.0) {
+                    let coef = v.g[i * 3 + r];
+                    let src = &taps[(r * 3 + c) * c_in..][..c_in];
+                    out.iter_mut().zip(src).for_each(|(o, &x)| *o += coef * x);
                 }
+            }
+        }
+        // U[i][j] = sum_c G[j][c] (G k)[i][c].
+        for i in 0..alpha {
+            for j in 0..alpha {
+                row.fill(0.0);
+                for c in (0..3).filter(|&c| v.g[j * 3 + c] != 0.0) {
+                    let coef = v.g[j * 3 + c];
+                    let src = &gk[(i * 3 + c) * c_in..][..c_in];
+                    row.iter_mut().zip(src).for_each(|(o, &x)| *o += coef * x);
+                }
+                let dst = &mut u[((i * alpha + j) * c_out + co) * c_in..][..c_in];
+                dst.iter_mut().zip(&row).for_each(|(o, &x)| *o = x as f32);
             }
         }
     }
@@ -104,55 +220,92 @@ pub(super) fn forward(
     y: &mut [f32],
     scratch: &mut Vec<f32>,
 ) {
+    #[cfg(all(target_arch = "x86_64", feature = "std"))]
+    if super::conv2d_direct::avx512() {
+        // SAFETY: the CPU has AVX-512F (checked just above).
+        return unsafe { simd::forward_avx512(g, u, x, bias, y, scratch) };
+    }
+    #[cfg(all(target_arch = "x86_64", feature = "std"))]
+    if super::conv2d_direct::available() {
+        // SAFETY: the CPU has AVX2 and FMA (checked just above).
+        return unsafe { simd::forward(g, u, x, bias, y, scratch) };
+    }
+    forward_rows(g, u, x, bias, y, scratch);
+}
+
+/// [`forward`], compiled for the caller's instruction set (the transforms are loops over
+/// rows that the compiler vectorises for it).
+#[inline(always)]
+fn forward_rows(
+    g: &Geometry,
+    u: &[f32],
+    x: &[f32],
+    bias: Option<&[f32]>,
+    y: &mut [f32],
+    scratch: &mut Vec<f32>,
+) {
     let (c_in, c_out) = (g.c_in, g.c_out);
     let t = Tiles::new(g, x.len() / (c_in * g.h * g.w));
     assert!(x.len() == t.images * t.image_in && y.len() == t.images * t.image_out);
     assert!(u.len() >= transformed_len(g));
-    let band = band_rows(c_in.max(c_out), t.tw, t.rows);
-    let (v_len, m_len) = (c_in * XI * band * t.tw, c_out * XI * band * t.tw);
-    scratch.resize(v_len + m_len + rows_len(band * t.tw, t.tw), 0.0);
-    let (v, rest) = scratch.split_at_mut(v_len);
-    let (m, rows) = rest.split_at_mut(m_len);
-    let mut r0 = 0;
-    while r0 < t.rows {
-        let band = (r0, band.min(t.rows - r0));
+    let xi_n = t.v.xi();
+    let mut bands = Bands::new(&t, c_in.max(c_out), scratch);
+    while let Some((band, v, m, rows)) = bands.next(c_in, c_out) {
         let tb = band.1 * t.tw;
-        // V[ci][xi][tile]: the 16 rows of one channel together (the gemm reads V_xi with row
-        // stride XI * tb).
         for ci in 0..c_in {
-            let block = &mut v[ci * XI * tb..][..XI * tb];
-            t.input(g, x, ci, band, rows, block);
+            t.input(g, x, ci, band, rows, &mut v[ci * xi_n * tb..][..xi_n * tb]);
         }
-        for xi in 0..XI {
+        for xi in 0..xi_n {
             // SAFETY: U_xi is [c_out, c_in] row-major; V_xi is [c_in, tb] with row stride
-            // XI * tb from offset xi * tb; M_xi likewise [c_out, tb], row stride XI * tb.
+            // xi_n * tb from offset xi * tb; M_xi likewise [c_out, tb].
             unsafe {
                 matmul(
                     [c_out, tb, c_in],
                     m.as_mut_ptr().add(xi * tb),
-                    (XI * tb) as isize,
+                    (xi_n * tb) as isize,
                     false,
                     u.as_ptr().add(xi * c_out * c_in),
                     (c_in as isize, 1),
                     v.as_ptr().add(xi * tb),
-                    ((XI * tb) as isize, 1),
+                    ((xi_n * tb) as isize, 1),
                 );
             }
         }
         for co in 0..c_out {
-            let block = &m[co * XI * tb..][..XI * tb];
+            let block = &m[co * xi_n * tb..][..xi_n * tb];
             t.output(g, block, co, band, bias.map_or(0.0, |b| b[co]), rows, y);
         }
-        r0 += band.1;
     }
 }
 
 /// Adds the weight gradient of the images `x` `[n, c_in, h, w]` (output gradient `dy`
-/// `[n, c_out, oh, ow]`), in the transformed domain, to `du` (`[XI][c_out][c_in]`):
-/// `du_xi += Yhat_xi V_xi^T` over the images' tiles, with `Yhat = A dy A^T` of each 2x2 tile of
-/// the output gradient and `V = B^T d B` of the input (Lavin & Gray, section 5: the derivative
-/// of `Y = A^T (U (.) V) A` in U). [`kernel_grad`] maps the sum back.
+/// `[n, c_out, oh, ow]`), in the transformed domain, to `du` (`[xi][c_out][c_in]`):
+/// `du_xi += Yhat_xi V_xi^T` over the images' tiles, with `Yhat = A dy A^T` of each m x m tile
+/// of the output gradient and `V = B^T d B` of the input (Lavin & Gray, section 5: the
+/// derivative of `Y = A^T (U (.) V) A` in U). [`kernel_grad`] maps the sum back.
 pub(super) fn weight_grad(
+    g: &Geometry,
+    x: &[f32],
+    dy: &[f32],
+    du: &mut [f32],
+    scratch: &mut Vec<f32>,
+) {
+    #[cfg(all(target_arch = "x86_64", feature = "std"))]
+    if super::conv2d_direct::avx512() {
+        // SAFETY: the CPU has AVX-512F (checked just above).
+        return unsafe { simd::weight_grad_avx512(g, x, dy, du, scratch) };
+    }
+    #[cfg(all(target_arch = "x86_64", feature = "std"))]
+    if super::conv2d_direct::available() {
+        // SAFETY: the CPU has AVX2 and FMA (checked just above).
+        return unsafe { simd::weight_grad(g, x, dy, du, scratch) };
+    }
+    weight_grad_rows(g, x, dy, du, scratch);
+}
+
+/// [`weight_grad`], compiled for the caller's instruction set.
+#[inline(always)]
+fn weight_grad_rows(
     g: &Geometry,
     x: &[f32],
     dy: &[f32],
@@ -163,26 +316,19 @@ pub(super) fn weight_grad(
     let t = Tiles::new(g, x.len() / (c_in * g.h * g.w));
     assert!(x.len() == t.images * t.image_in && dy.len() == t.images * t.image_out);
     assert!(du.len() >= transformed_len(g));
-    let band = band_rows(c_in.max(c_out), t.tw, t.rows);
-    let (v_len, m_len) = (c_in * XI * band * t.tw, c_out * XI * band * t.tw);
-    scratch.resize(v_len + m_len + rows_len(band * t.tw, t.tw), 0.0);
-    let (v, rest) = scratch.split_at_mut(v_len);
-    let (m, rows) = rest.split_at_mut(m_len);
-    let mut r0 = 0;
-    while r0 < t.rows {
-        let band = (r0, band.min(t.rows - r0));
+    let xi_n = t.v.xi();
+    let mut bands = Bands::new(&t, c_in.max(c_out), scratch);
+    while let Some((band, v, m, rows)) = bands.next(c_in, c_out) {
         let tb = band.1 * t.tw;
         for ci in 0..c_in {
-            let block = &mut v[ci * XI * tb..][..XI * tb];
-            t.input(g, x, ci, band, rows, block);
+            t.input(g, x, ci, band, rows, &mut v[ci * xi_n * tb..][..xi_n * tb]);
         }
         for co in 0..c_out {
-            let block = &mut m[co * XI * tb..][..XI * tb];
-            t.output_grad(g, dy, co, band, rows, block);
+            t.output_grad(g, dy, co, band, rows, &mut m[co * xi_n * tb..][..xi_n * tb]);
         }
-        for xi in 0..XI {
-            // SAFETY: Yhat_xi is [c_out, tb] with row stride XI * tb from offset xi * tb;
-            // V_xi^T is [tb, c_in] read with strides (1, XI * tb); du_xi is [c_out, c_in].
+        for xi in 0..xi_n {
+            // SAFETY: Yhat_xi is [c_out, tb] with row stride xi_n * tb from offset xi * tb;
+            // V_xi^T is [tb, c_in] read with strides (1, xi_n * tb); du_xi is [c_out, c_in].
             unsafe {
                 matmul(
                     [c_out, c_in, tb],
@@ -190,19 +336,62 @@ pub(super) fn weight_grad(
                     c_in as isize,
                     true,
                     m.as_ptr().add(xi * tb),
-                    ((XI * tb) as isize, 1),
+                    ((xi_n * tb) as isize, 1),
                     v.as_ptr().add(xi * tb),
-                    (1, (XI * tb) as isize),
+                    (1, (xi_n * tb) as isize),
                 );
             }
         }
-        r0 += band.1;
+    }
+}
+
+/// The bands of tile rows of a call, and the scratch they share: the transformed input
+/// `v` (`[c_in][xi][tb]`), the gemm side `m` (`[c_out][xi][tb]`) and the transforms' rows.
+struct Bands<'a> {
+    next_row: usize,
+    rows: usize,
+    band: usize,
+    xi: usize,
+    tw: usize,
+    padded: usize,
+    scratch: &'a mut Vec<f32>,
+}
+
+impl<'a> Bands<'a> {
+    fn new(t: &Tiles, channels: usize, scratch: &'a mut Vec<f32>) -> Self {
+        let xi = t.v.xi();
+        let band = band_rows(xi, channels, t.tw, t.rows);
+        let padded = t.v.m * (t.tw + 1);
+        Bands { next_row: 0, rows: t.rows, band, xi, tw: t.tw, padded, scratch }
+    }
+
+    /// The next band `(first row, rows)` with its `v`, `m` and transform scratch.
+    #[allow(clippy::type_complexity)]
+    fn next(
+        &mut self,
+        c_in: usize,
+        c_out: usize,
+    ) -> Option<((usize, usize), &mut [f32], &mut [f32], &mut [f32])> {
+        if self.next_row >= self.rows {
+            return None;
+        }
+        let tb_max = self.band * self.tw;
+        let (v_len, m_len) = (c_in * self.xi * tb_max, c_out * self.xi * tb_max);
+        // Two sets of xi rows (a transform's input and its half-way result), a padded row.
+        let rows_len = 2 * self.xi * tb_max + self.padded;
+        self.scratch.resize(v_len + m_len + rows_len, 0.0);
+        let band = (self.next_row, self.band.min(self.rows - self.next_row));
+        self.next_row += band.1;
+        let (v, rest) = self.scratch.split_at_mut(v_len);
+        let (m, rows) = rest.split_at_mut(m_len);
+        Some((band, v, m, rows))
     }
 }
 
 /// The tiles of a call: tile row r (of `rows`) is tile row `r % th` of image `r / th`, `tw`
 /// tiles each; a band of tile rows holds its tiles in order, `tb = rows * tw` of them.
 struct Tiles {
+    v: &'static Variant,
     images: usize,
     image_in: usize,
     image_out: usize,
@@ -213,15 +402,16 @@ struct Tiles {
 
 impl Tiles {
     fn new(g: &Geometry, images: usize) -> Self {
-        let (th, tw) = (g.oh.div_ceil(2), g.ow.div_ceil(2));
+        let v = variant(g);
+        let (th, tw) = (g.oh.div_ceil(v.m), g.ow.div_ceil(v.m));
         let (image_in, image_out) = (g.c_in * g.h * g.w, g.c_out * g.oh * g.ow);
-        Tiles { images, image_in, image_out, th, tw, rows: images * th }
+        Tiles { v, images, image_in, image_out, th, tw, rows: images * th }
     }
 
-    /// `B^T d B` of input channel `ci` over the band's tiles into `block` (16 rows of the
-    /// band's tiles). The 4x4 tiles are first gathered as 16 rows over the band, one per
-    /// (tile row i, column j), then transformed with loops over the whole band, so that they
-    /// vectorise even where a tile row holds few tiles.
+    /// `B^T d B` of input channel `ci` over the band's tiles into `block` (`alpha^2` rows of
+    /// the band's tiles). The tiles are first gathered as `alpha^2` rows over the band, one per
+    /// (tile row i, column j), from a zero-padded copy of each input row.
+    #[inline(always)]
     fn input(
         &self,
         g: &Geometry,
@@ -231,65 +421,62 @@ impl Tiles {
         rows: &mut [f32],
         block: &mut [f32],
     ) {
-        let (tw, tb, n) = (self.tw, band * self.tw, self.tw + 1);
-        let (dbuf, rest) = rows.split_at_mut(XI * tb);
-        let (tbuf, cols) = rest.split_at_mut(XI * tb);
-        let (even, odd) = cols[..2 * n].split_at_mut(n);
-        // d[4 i + j][tile] = x_pad[2 ty + i][2 tx + j], from the even and odd padded columns.
+        let (m, alpha, xi) = (self.v.m, self.v.alpha, self.v.xi());
+        let (tw, tb) = (self.tw, band * self.tw);
+        let (dbuf, rest) = rows.split_at_mut(xi * tb);
+        let (tbuf, padded) = rest.split_at_mut(xi * tb);
+        // The padded row: column c of it is input column c - pw (zero outside the image).
+        let padded = &mut padded[..m * tw + m];
+        let (lo, hi) = (g.pw.min(padded.len()), (g.pw + g.w).min(padded.len()));
+        // d[alpha i + j][tile] = x_pad[m ty + i][m tx + j].
         for r in 0..band {
             let (image, ty) = ((r0 + r) / self.th, (r0 + r) % self.th);
             let plane = &x[image * self.image_in + ci * g.h * g.w..][..g.h * g.w];
-            for i in 0..4 {
-                let iy = (2 * ty + i) as isize - g.ph as isize;
-                let inside = iy >= 0 && iy < g.h as isize;
-                for (parity, half) in [&mut *even, &mut *odd].into_iter().enumerate() {
-                    let (lo, hi) = Geometry::valid(n, 2, parity, g.pw, g.w);
-                    if !inside || lo == hi {
-                        half.fill(0.0);
-                        continue;
-                    }
-                    half[..lo].fill(0.0);
-                    half[hi..].fill(0.0);
-                    let src = &plane[iy as usize * g.w..][..g.w];
-                    gather(&mut half[lo..hi], &src[2 * lo + parity - g.pw..], 2);
+            for i in 0..alpha {
+                let iy = (m * ty + i) as isize - g.ph as isize;
+                if iy >= 0 && iy < g.h as isize && lo < hi {
+                    padded[..lo].fill(0.0);
+                    padded[hi..].fill(0.0);
+                    padded[lo..hi].copy_from_slice(&plane[iy as usize * g.w..][..hi - lo]);
+                } else {
+                    padded.fill(0.0);
                 }
-                let at = r * tw;
-                dbuf[4 * i * tb + at..][..tw].copy_from_slice(&even[..tw]);
-                dbuf[(4 * i + 1) * tb + at..][..tw].copy_from_slice(&odd[..tw]);
-                dbuf[(4 * i + 2) * tb + at..][..tw].copy_from_slice(&even[1..]);
-                dbuf[(4 * i + 3) * tb + at..][..tw].copy_from_slice(&odd[1..]);
+                // d[alpha i + j][r tw + tx] = padded[m tx + j] for the alpha columns j of
+                // each tile, in one pass over the row (a copy per column and tile row called
+                // memmove for a few dozen bytes: 3% of the paper net's training step).
+                let rows_i = &mut dbuf[alpha * i * tb..][..alpha * tb];
+                if m == 4 {
+                    tile_columns::<4, 6>(&padded[..m * tw + 2], rows_i, tb, r * tw);
+                } else {
+                    tile_columns::<2, 4>(&padded[..m * tw + 2], rows_i, tb, r * tw);
+                }
             }
         }
-        // d B along each row i: t[4 i + j] = [d0 - d2, d1 + d2, d2 - d1, d1 - d3][j].
-        let d = |k: usize| &dbuf[k * tb..][..tb];
-        for (i, t) in tbuf.chunks_exact_mut(4 * tb).enumerate() {
-            let (d0, d1, d2, d3) = (d(4 * i), d(4 * i + 1), d(4 * i + 2), d(4 * i + 3));
-            let (a, rest) = t.split_at_mut(tb);
-            let (b, rest) = rest.split_at_mut(tb);
-            let (c, e) = rest.split_at_mut(tb);
-            sub(a, d0, d2);
-            add(b, d1, d2);
-            sub(c, d2, d1);
-            sub(e, d1, d3);
+        // d B along each row i: t[alpha i + j'] = sum_j B^T[j'][j] d[alpha i + j].
+        for i in 0..alpha {
+            for j2 in 0..alpha {
+                let coef = &self.v.bt[j2 * alpha..][..alpha];
+                combine(&mut tbuf[(alpha * i + j2) * tb..][..tb], coef, 0.0, |j| {
+                    &dbuf[(alpha * i + j) * tb..][..tb]
+                });
+            }
         }
-        // B^T along the rows: V[4 i + j] = [t0 - t2, t1 + t2, t2 - t1, t1 - t3][i] of t[4 i' + j].
-        let t = |k: usize| &tbuf[k * tb..][..tb];
-        let (v0, rest) = block[..XI * tb].split_at_mut(4 * tb);
-        let (v1, rest) = rest.split_at_mut(4 * tb);
-        let (v2, v3) = rest.split_at_mut(4 * tb);
-        for j in 0..4 {
-            let (t0, t1, t2, t3) = (t(j), t(4 + j), t(8 + j), t(12 + j));
-            sub(&mut v0[j * tb..][..tb], t0, t2);
-            add(&mut v1[j * tb..][..tb], t1, t2);
-            sub(&mut v2[j * tb..][..tb], t2, t1);
-            sub(&mut v3[j * tb..][..tb], t1, t3);
+        // B^T along the rows: V[alpha i' + j] = sum_i B^T[i'][i] t[alpha i + j].
+        for i2 in 0..alpha {
+            let coef = &self.v.bt[i2 * alpha..][..alpha];
+            for j in 0..alpha {
+                combine(&mut block[(alpha * i2 + j) * tb..][..tb], coef, 0.0, |i| {
+                    &tbuf[(alpha * i + j) * tb..][..tb]
+                });
+            }
         }
     }
 
-    /// `A^T M A + bias` of output channel `co` over the band's tiles (`block`: the 16 rows of
-    /// M), into the images' output rows in `y` (an odd height or width drops the last tiles'
-    /// second row or column).
+    /// `A^T M A + bias` of output channel `co` over the band's tiles (`block`: the `alpha^2`
+    /// rows of M), into the images' output rows in `y` (a size that m does not divide drops
+    /// the last tiles' outer rows or columns).
     #[allow(clippy::too_many_arguments)]
+    #[inline(always)]
     fn output(
         &self,
         g: &Geometry,
@@ -300,51 +487,42 @@ impl Tiles {
         rows: &mut [f32],
         y: &mut [f32],
     ) {
+        let (m, alpha) = (self.v.m, self.v.alpha);
         let (tw, tb) = (self.tw, band * self.tw);
-        let m = |xi: usize| &block[xi * tb..][..tb];
-        let (sbuf, rest) = rows.split_at_mut(8 * tb);
-        let ybuf = &mut rest[..4 * tb];
-        // M A along each row i: s[2 i] = m0 + m1 + m2, s[2 i + 1] = m1 - m2 - m3.
-        for (i, s) in sbuf.chunks_exact_mut(2 * tb).enumerate() {
-            let (m0, m1, m2, m3) = (m(4 * i), m(4 * i + 1), m(4 * i + 2), m(4 * i + 3));
-            let (s0, s1) = s.split_at_mut(tb);
-            for (k, (a, b)) in s0.iter_mut().zip(s1.iter_mut()).enumerate() {
-                *a = m0[k] + m1[k] + m2[k];
-                *b = m1[k] - m2[k] - m3[k];
+        let (sbuf, rest) = rows.split_at_mut(alpha * m * tb);
+        let ybuf = &mut rest[..m * m * tb];
+        // M A along each row i: s[m i + b] = sum_j A^T[b][j] M[alpha i + j].
+        for i in 0..alpha {
+            for b in 0..m {
+                let coef = &self.v.at[b * alpha..][..alpha];
+                combine(&mut sbuf[(m * i + b) * tb..][..tb], coef, 0.0, |j| {
+                    &block[(alpha * i + j) * tb..][..tb]
+                });
             }
         }
-        // A^T along the rows: output row a of the tile, column parity b, is y[2 a + b].
-        let s = |k: usize| &sbuf[k * tb..][..tb];
-        let (top, bottom) = ybuf.split_at_mut(2 * tb);
-        for b in 0..2 {
-            let (s0, s1, s2, s3) = (s(b), s(2 + b), s(4 + b), s(6 + b));
-            let (t, u) = (&mut top[b * tb..][..tb], &mut bottom[b * tb..][..tb]);
-            for (k, (t, u)) in t.iter_mut().zip(u.iter_mut()).enumerate() {
-                *t = s0[k] + s1[k] + s2[k] + bias;
-                *u = s1[k] - s2[k] - s3[k] + bias;
+        // A^T along the rows: output row a of the tile, column b, is y[m a + b].
+        for a in 0..m {
+            let coef = &self.v.at[a * alpha..][..alpha];
+            for b in 0..m {
+                combine(&mut ybuf[(m * a + b) * tb..][..tb], coef, bias, |i| {
+                    &sbuf[(m * i + b) * tb..][..tb]
+                });
             }
         }
-        let yv = |k: usize| &ybuf[k * tb..][..tb];
         for r in 0..band {
             let (image, ty) = ((r0 + r) / self.th, (r0 + r) % self.th);
             let plane = &mut y[image * self.image_out + co * g.oh * g.ow..][..g.oh * g.ow];
-            for a in 0..(g.oh - 2 * ty).min(2) {
-                let row = &mut plane[(2 * ty + a) * g.ow..][..g.ow];
-                let (even, odd) = (&yv(2 * a)[r * tw..][..tw], &yv(2 * a + 1)[r * tw..][..tw]);
-                let mut pairs = row.chunks_exact_mut(2);
-                for ((pair, &e), &o) in (&mut pairs).zip(even).zip(odd) {
-                    pair[0] = e;
-                    pair[1] = o;
-                }
-                if let [last] = pairs.into_remainder() {
-                    *last = even[tw - 1];
-                }
+            for a in 0..(g.oh - m * ty).min(m) {
+                let row = &mut plane[(m * ty + a) * g.ow..][..g.ow];
+                let src = |b: usize| &ybuf[(m * a + b) * tb + r * tw..][..tw];
+                interleave(m, row, src);
             }
         }
     }
 
     /// `A dy A^T` of output-gradient channel `co` over the band's tiles (zero beyond the
-    /// output), into `block` (16 rows of the band's tiles).
+    /// output), into `block` (`alpha^2` rows of the band's tiles).
+    #[inline(always)]
     fn output_grad(
         &self,
         g: &Geometry,
@@ -354,106 +532,243 @@ impl Tiles {
         rows: &mut [f32],
         block: &mut [f32],
     ) {
+        let (m, alpha) = (self.v.m, self.v.alpha);
         let (tw, tb) = (self.tw, band * self.tw);
-        let (ybuf, rest) = rows.split_at_mut(4 * tb);
-        let cbuf = &mut rest[..8 * tb];
-        // y[2 a + b][tile] = dy[2 ty + a][2 tx + b], zero beyond the output.
+        let (ybuf, rest) = rows.split_at_mut(m * m * tb);
+        let cbuf = &mut rest[..m * alpha * tb];
+        // y[m a + b][tile] = dy[m ty + a][m tx + b], zero beyond the output.
         ybuf.fill(0.0);
         for r in 0..band {
             let (image, ty) = ((r0 + r) / self.th, (r0 + r) % self.th);
             let plane = &dy[image * self.image_out + co * g.oh * g.ow..][..g.oh * g.ow];
-            for a in 0..(g.oh - 2 * ty).min(2) {
-                let row = &plane[(2 * ty + a) * g.ow..][..g.ow];
-                let (even, odd) = ybuf[2 * a * tb..(2 * a + 2) * tb].split_at_mut(tb);
-                let (even, odd) = (&mut even[r * tw..][..tw], &mut odd[r * tw..][..tw]);
-                let mut pairs = row.chunks_exact(2);
-                for ((pair, e), o) in (&mut pairs).zip(even.iter_mut()).zip(odd.iter_mut()) {
-                    *e = pair[0];
-                    *o = pair[1];
-                }
-                if let [last] = pairs.remainder() {
-                    even[tw - 1] = *last;
+            for a in 0..(g.oh - m * ty).min(m) {
+                let row = &plane[(m * ty + a) * g.ow..][..g.ow];
+                for b in 0..m.min(g.ow) {
+                    let dst = &mut ybuf[(m * a + b) * tb + r * tw..][..tw];
+                    for (o, &s) in dst.iter_mut().zip(row[b..].iter().step_by(m)) {
+                        *o = s;
+                    }
                 }
             }
         }
-        // y A^T along each row a: c[4 a + j] = [e, e + o, e - o, -o][j].
-        let yv = |k: usize| &ybuf[k * tb..][..tb];
-        for (a, c) in cbuf.chunks_exact_mut(4 * tb).enumerate() {
-            let (e, o) = (yv(2 * a), yv(2 * a + 1));
-            let (c0, rest) = c.split_at_mut(tb);
-            let (c1, rest) = rest.split_at_mut(tb);
-            let (c2, c3) = rest.split_at_mut(tb);
-            c0.copy_from_slice(e);
-            add(c1, e, o);
-            sub(c2, e, o);
-            neg(c3, o);
+        // y A^T along each row a: c[alpha a + j] = sum_b A[j][b] y[m a + b].
+        for a in 0..m {
+            for j in 0..alpha {
+                let coef = self.v.a_row(j);
+                combine(&mut cbuf[(alpha * a + j) * tb..][..tb], &coef[..m], 0.0, |b| {
+                    &ybuf[(m * a + b) * tb..][..tb]
+                });
+            }
         }
-        // A along the rows: Yhat[4 i + j] = [r0, r0 + r1, r0 - r1, -r1][i] with r_a = c[4 a + j].
-        let c = |k: usize| &cbuf[k * tb..][..tb];
-        let (y0, rest) = block[..XI * tb].split_at_mut(4 * tb);
-        let (y1, rest) = rest.split_at_mut(4 * tb);
-        let (y2, y3) = rest.split_at_mut(4 * tb);
-        for j in 0..4 {
-            let (c0, c1) = (c(j), c(4 + j));
-            y0[j * tb..][..tb].copy_from_slice(c0);
-            add(&mut y1[j * tb..][..tb], c0, c1);
-            sub(&mut y2[j * tb..][..tb], c0, c1);
-            neg(&mut y3[j * tb..][..tb], c1);
+        // A along the rows: Yhat[alpha i + j] = sum_a A[i][a] c[alpha a + j].
+        for i in 0..alpha {
+            let coef = self.v.a_row(i);
+            for j in 0..alpha {
+                combine(&mut block[(alpha * i + j) * tb..][..tb], &coef[..m], 0.0, |a| {
+                    &cbuf[(alpha * a + j) * tb..][..tb]
+                });
+            }
         }
     }
 }
 
-/// `out = a - b`.
+/// `out = offset + sum_k coef[k] row(k)` over the nonzero coefficients, in k order (a
+/// coefficient of +-1 is an exact addition or subtraction).
 #[inline(always)]
-fn sub(out: &mut [f32], a: &[f32], b: &[f32]) {
-    for ((o, &x), &y) in out.iter_mut().zip(a).zip(b) {
-        *o = x - y;
+fn combine<'r>(out: &mut [f32], coef: &[f32], offset: f32, row: impl Fn(usize) -> &'r [f32]) {
+    let mut first = true;
+    for (k, &c) in coef.iter().enumerate() {
+        if c == 0.0 {
+            continue;
+        }
+        let r = &row(k)[..out.len()];
+        if first {
+            out.iter_mut().zip(r).for_each(|(o, &x)| *o = offset + c * x);
+            first = false;
+        } else if c == 1.0 {
+            out.iter_mut().zip(r).for_each(|(o, &x)| *o += x);
+        } else if c == -1.0 {
+            out.iter_mut().zip(r).for_each(|(o, &x)| *o -= x);
+        } else {
+            out.iter_mut().zip(r).for_each(|(o, &x)| *o += c * x);
+        }
+    }
+    if first {
+        out.fill(offset);
     }
 }
 
-/// `out = a + b`.
+/// `rows[j * stride + at + tx] = src[M tx + j]` for the `A = M + 2` columns `j` of each of the
+/// `(src.len() - 2) / M` tiles `tx` of a padded input row.
 #[inline(always)]
-fn add(out: &mut [f32], a: &[f32], b: &[f32]) {
-    for ((o, &x), &y) in out.iter_mut().zip(a).zip(b) {
-        *o = x + y;
+fn tile_columns<const M: usize, const A: usize>(
+    src: &[f32],
+    rows: &mut [f32],
+    stride: usize,
+    at: usize,
+) {
+    let tiles = (src.len() - 2) / M;
+    let out: [&mut [f32]; A] = {
+        let mut chunks = rows.chunks_exact_mut(stride);
+        core::array::from_fn(|_| &mut chunks.next().expect("A rows")[at..at + tiles])
+    };
+    for tx in 0..tiles {
+        let c: &[f32; A] = src[M * tx..M * tx + A].try_into().expect("A columns");
+        for j in 0..A {
+            out[j][tx] = c[j];
+        }
     }
 }
 
-/// `out = -a`.
+/// `row[m * i + b] = src(b)[i]` for the `row.len()` values there are (m = 2 or 4; a last
+/// tile cut by the row's end takes its first columns).
 #[inline(always)]
-fn neg(out: &mut [f32], a: &[f32]) {
-    for (o, &x) in out.iter_mut().zip(a) {
-        *o = -x;
+fn interleave<'s>(m: usize, row: &mut [f32], src: impl Fn(usize) -> &'s [f32]) {
+    let whole = row.len() / m;
+    let (head, tail) = row.split_at_mut(whole * m);
+    if m == 4 {
+        let (s0, s1, s2, s3) = (src(0), src(1), src(2), src(3));
+        let tiles = head.chunks_exact_mut(4).zip(s0).zip(s1).zip(s2).zip(s3);
+        for ((((c, &a), &b), &d), &e) in tiles {
+            c.copy_from_slice(&[a, b, d, e]);
+        }
+    } else {
+        let (s0, s1) = (src(0), src(1));
+        for ((c, &a), &b) in head.chunks_exact_mut(2).zip(s0).zip(s1) {
+            c.copy_from_slice(&[a, b]);
+        }
+    }
+    for (b, o) in tail.iter_mut().enumerate() {
+        *o = src(b)[whole];
     }
 }
 
-/// Scratch of the tile transforms of a band of `tb` tiles (`tw` per tile row).
-fn rows_len(tb: usize, tw: usize) -> usize {
-    2 * XI * tb + 2 * (tw + 1)
+/// The AVX2 + FMA and AVX-512 builds of the transforms (the crate's baseline is SSE2). The
+/// transforms combine whole rows element by element (no fused multiply-add: Rust does not
+/// contract), so every build gives the same bits.
+#[cfg(all(target_arch = "x86_64", feature = "std"))]
+mod simd {
+    use super::*;
+
+    #[target_feature(enable = "avx512f")]
+    pub(super) unsafe fn forward_avx512(
+        g: &Geometry,
+        u: &[f32],
+        x: &[f32],
+        bias: Option<&[f32]>,
+        y: &mut [f32],
+        scratch: &mut Vec<f32>,
+    ) {
+        forward_rows(g, u, x, bias, y, scratch)
+    }
+
+    #[target_feature(enable = "avx512f")]
+    pub(super) unsafe fn weight_grad_avx512(
+        g: &Geometry,
+        x: &[f32],
+        dy: &[f32],
+        du: &mut [f32],
+        scratch: &mut Vec<f32>,
+    ) {
+        weight_grad_rows(g, x, dy, du, scratch)
+    }
+
+    #[target_feature(enable = "avx512f")]
+    pub(super) unsafe fn transform_kernel_avx512(g: &Geometry, w: &[f32]) -> Vec<f32> {
+        transform_kernel_rows(g, w)
+    }
+
+    #[target_feature(enable = "avx2,fma")]
+    pub(super) unsafe fn transform_kernel(g: &Geometry, w: &[f32]) -> Vec<f32> {
+        transform_kernel_rows(g, w)
+    }
+
+    #[target_feature(enable = "avx512f")]
+    pub(super) unsafe fn kernel_grad_avx512(g: &Geometry, du: &[f32], dw: &mut [f32]) {
+        kernel_grad_rows(g, du, dw)
+    }
+
+    #[target_feature(enable = "avx2,fma")]
+    pub(super) unsafe fn forward(
+        g: &Geometry,
+        u: &[f32],
+        x: &[f32],
+        bias: Option<&[f32]>,
+        y: &mut [f32],
+        scratch: &mut Vec<f32>,
+    ) {
+        forward_rows(g, u, x, bias, y, scratch)
+    }
+
+    #[target_feature(enable = "avx2,fma")]
+    pub(super) unsafe fn weight_grad(
+        g: &Geometry,
+        x: &[f32],
+        dy: &[f32],
+        du: &mut [f32],
+        scratch: &mut Vec<f32>,
+    ) {
+        weight_grad_rows(g, x, dy, du, scratch)
+    }
+
+    #[target_feature(enable = "avx2,fma")]
+    pub(super) unsafe fn kernel_grad(g: &Geometry, du: &[f32], dw: &mut [f32]) {
+        kernel_grad_rows(g, du, dw)
+    }
 }
 
 /// The weight gradient `[c_out, c_in, 3, 3]` of the transformed-domain sum `du`
-/// (`[XI][c_out][c_in]`, from [`weight_grad`]) into `dw`: `G^T du G` per channel pair, in f64.
+/// (`[xi][c_out][c_in]`, from [`weight_grad`]) into `dw`: `G^T du G` per channel pair, in f64.
 pub(super) fn kernel_grad(g: &Geometry, du: &[f32], dw: &mut [f32]) {
-    let (c_out, c_in) = (g.c_out, g.c_in);
+    #[cfg(all(target_arch = "x86_64", feature = "std"))]
+    if super::conv2d_direct::avx512() {
+        // SAFETY: the CPU has AVX-512F (checked just above).
+        return unsafe { simd::kernel_grad_avx512(g, du, dw) };
+    }
+    #[cfg(all(target_arch = "x86_64", feature = "std"))]
+    if super::conv2d_direct::available() {
+        // SAFETY: the CPU has AVX2 and FMA (checked just above).
+        return unsafe { simd::kernel_grad(g, du, dw) };
+    }
+    kernel_grad_rows(g, du, dw);
+}
+
+/// [`kernel_grad`] for one output channel at a time, as loops over the input channels.
+#[inline(always)]
+fn kernel_grad_rows(g: &Geometry, du: &[f32], dw: &mut [f32]) {
+    let (v, c_out, c_in) = (variant(g), g.c_out, g.c_in);
+    let alpha = v.alpha;
     assert!(dw.len() >= c_out * c_in * 9 && du.len() >= transformed_len(g));
-    // G^T applied to a length-4 vector: the three taps.
-    let gt = |v: [f64; 4]| {
-        [v[0] + (v[1] + v[2]) / 2.0, (v[1] - v[2]) / 2.0, (v[1] + v[2]) / 2.0 + v[3]]
-    };
+    // gd[(r alpha + j) c_in + ci] = (G^T du)[r][j], then taps[tap c_in + ci] = (G^T du G)[tap].
+    let mut gd = vec![0.0f64; 3 * alpha * c_in];
+    let mut taps = vec![0.0f64; 9 * c_in];
     for co in 0..c_out {
-        for ci in 0..c_in {
-            let d: [[f64; 4]; 4] = core::array::from_fn(|i| {
-                core::array::from_fn(|j| du[((i * 4 + j) * c_out + co) * c_in + ci] as f64)
-            });
-            // G^T d: along the rows i, for each column j.
-            let cols: [[f64; 3]; 4] = core::array::from_fn(|j| gt([d[0][j], d[1][j], d[2][j], d[3][j]]));
-            let out = &mut dw[(co * c_in + ci) * 9..][..9];
-            for ky in 0..3 {
-                let row = gt([cols[0][ky], cols[1][ky], cols[2][ky], cols[3][ky]]);
-                for kx in 0..3 {
-                    out[ky * 3 + kx] = row[kx] as f32;
+        let row = |i: usize, j: usize| &du[((i * alpha + j) * c_out + co) * c_in..][..c_in];
+        for r in 0..3 {
+            for j in 0..alpha {
+                let out = &mut gd[(r * alpha + j) * c_in..][..c_in];
+                out.fill(0.0);
+                for i in (0..alpha).filter(|&i| v.g[i * 3 + r] != 0.0) {
+                    let c = v.g[i * 3 + r];
+                    out.iter_mut().zip(row(i, j)).for_each(|(o, &x)| *o += c * x as f64);
                 }
+            }
+        }
+        for ky in 0..3 {
+            for kx in 0..3 {
+                let out = &mut taps[(ky * 3 + kx) * c_in..][..c_in];
+                out.fill(0.0);
+                for j in (0..alpha).filter(|&j| v.g[j * 3 + kx] != 0.0) {
+                    let c = v.g[j * 3 + kx];
+                    let src = &gd[(ky * alpha + j) * c_in..][..c_in];
+                    out.iter_mut().zip(src).for_each(|(o, &x)| *o += c * x);
+                }
+            }
+        }
+        let dw_co = &mut dw[co * c_in * 9..][..c_in * 9];
+        for (ci, k) in dw_co.chunks_exact_mut(9).enumerate() {
+            for (tap, o) in k.iter_mut().enumerate() {
+                *o = taps[tap * c_in + ci] as f32;
             }
         }
     }

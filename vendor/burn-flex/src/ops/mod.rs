@@ -101,7 +101,7 @@ pub mod conv;
 pub mod conv2d_gemm;
 // livermet patch: direct convolution kernels (conv2d_direct.rs).
 mod conv2d_direct;
-// livermet patch: Winograd F(2x2, 3x3) for wide 3x3 stride-1 convolutions (conv2d_winograd.rs).
+// livermet patch: Winograd F(2x2 or 4x4, 3x3) for wide 3x3 stride-1 convolutions (conv2d_winograd.rs).
 mod conv2d_winograd;
 pub mod batch_norm;
 // livermet patch end
