@@ -445,11 +445,7 @@ impl Tiles {
                 // each tile, in one pass over the row (a copy per column and tile row called
                 // memmove for a few dozen bytes: 3% of the paper net's training step).
                 let rows_i = &mut dbuf[alpha * i * tb..][..alpha * tb];
-                if m == 4 {
-                    tile_columns::<4, 6>(&padded[..m * tw + 2], rows_i, tb, r * tw);
-                } else {
-                    tile_columns::<2, 4>(&padded[..m * tw + 2], rows_i, tb, r * tw);
-                }
+                tile_columns(m, &padded[..m * tw + 2], rows_i, tb, r * tw);
             }
         }
         // d B along each row i: t[alpha i + j'] = sum_j B^T[j'][j] d[alpha i + j].
@@ -572,50 +568,71 @@ impl Tiles {
     }
 }
 
-/// `out = offset + sum_k coef[k] row(k)` over the nonzero coefficients, in k order (a
-/// coefficient of +-1 is an exact addition or subtraction).
+/// `out = offset + sum_k coef[k] row(k)` over the nonzero coefficients, in k order, in one
+/// pass over `out` (a pass per coefficient read and wrote `out` up to six times: the
+/// transforms were a third of the paper net's inference). `offset + c0 x0 + c1 x1 + ..`
+/// without fused multiply-adds, so a coefficient of +-1 is an exact addition or subtraction.
 #[inline(always)]
 fn combine<'r>(out: &mut [f32], coef: &[f32], offset: f32, row: impl Fn(usize) -> &'r [f32]) {
-    let mut first = true;
-    for (k, &c) in coef.iter().enumerate() {
-        if c == 0.0 {
-            continue;
-        }
-        let r = &row(k)[..out.len()];
-        if first {
-            out.iter_mut().zip(r).for_each(|(o, &x)| *o = offset + c * x);
-            first = false;
-        } else if c == 1.0 {
-            out.iter_mut().zip(r).for_each(|(o, &x)| *o += x);
-        } else if c == -1.0 {
-            out.iter_mut().zip(r).for_each(|(o, &x)| *o -= x);
-        } else {
-            out.iter_mut().zip(r).for_each(|(o, &x)| *o += c * x);
-        }
+    let n = out.len();
+    let (mut cs, mut rs, mut terms) = ([0.0f32; 6], [&[][..]; 6], 0);
+    for (k, &c) in coef.iter().enumerate().filter(|(_, c)| **c != 0.0) {
+        (cs[terms], rs[terms]) = (c, &row(k)[..n]);
+        terms += 1;
     }
-    if first {
-        out.fill(offset);
+    match terms {
+        0 => out.fill(offset),
+        1 => combine_terms::<1>(out, offset, &cs, &rs),
+        2 => combine_terms::<2>(out, offset, &cs, &rs),
+        3 => combine_terms::<3>(out, offset, &cs, &rs),
+        4 => combine_terms::<4>(out, offset, &cs, &rs),
+        5 => combine_terms::<5>(out, offset, &cs, &rs),
+        _ => combine_terms::<6>(out, offset, &cs, &rs),
     }
 }
 
-/// `rows[j * stride + at + tx] = src[M tx + j]` for the `A = M + 2` columns `j` of each of the
-/// `(src.len() - 2) / M` tiles `tx` of a padded input row.
+/// `out[t] = offset + sum_{k < K} cs[k] rs[k][t]`, the rows as long as `out`.
 #[inline(always)]
-fn tile_columns<const M: usize, const A: usize>(
-    src: &[f32],
-    rows: &mut [f32],
-    stride: usize,
-    at: usize,
-) {
-    let tiles = (src.len() - 2) / M;
-    let out: [&mut [f32]; A] = {
-        let mut chunks = rows.chunks_exact_mut(stride);
-        core::array::from_fn(|_| &mut chunks.next().expect("A rows")[at..at + tiles])
-    };
-    for tx in 0..tiles {
-        let c: &[f32; A] = src[M * tx..M * tx + A].try_into().expect("A columns");
-        for j in 0..A {
-            out[j][tx] = c[j];
+fn combine_terms<const K: usize>(out: &mut [f32], offset: f32, cs: &[f32; 6], rs: &[&[f32]; 6]) {
+    let n = out.len();
+    let rows: [&[f32]; K] = core::array::from_fn(|k| &rs[k][..n]);
+    for (t, o) in out.iter_mut().enumerate() {
+        let mut acc = offset + cs[0] * rows[0][t];
+        for k in 1..K {
+            acc += cs[k] * rows[k][t];
+        }
+        *o = acc;
+    }
+}
+
+/// `rows[j * stride + at + tx] = src[m tx + j]` for the `m + 2` columns `j` of each of the
+/// `(src.len() - 2) / m` tiles `tx` of a padded input row (m = 2 or 4): columns `j < m` are the
+/// row de-interleaved, the last two the first two of the next tile, each written as a loop
+/// over whole tiles that the compiler turns into vector shuffles.
+#[inline(always)]
+fn tile_columns(m: usize, src: &[f32], rows: &mut [f32], stride: usize, at: usize) {
+    let tiles = (src.len() - 2) / m;
+    let mut out = rows.chunks_exact_mut(stride).map(|r| &mut r[at..at + tiles]);
+    let mut next = || out.next().expect("m + 2 rows");
+    let (o0, o1) = (next(), next());
+    if m == 4 {
+        let (o2, o3, o4, o5) = (next(), next(), next(), next());
+        let cols = src.chunks_exact(4).zip(o0).zip(o1).zip(o2).zip(o3);
+        for ((((c, a), b), d), e) in cols {
+            (*a, *b, *d, *e) = (c[0], c[1], c[2], c[3]);
+        }
+        let (last4, last5) = (&mut o4[tiles - 1], &mut o5[tiles - 1]);
+        (*last4, *last5) = (src[4 * tiles], src[4 * tiles + 1]);
+        for ((c, a), b) in src[4..].chunks_exact(4).zip(o4).zip(o5) {
+            (*a, *b) = (c[0], c[1]);
+        }
+    } else {
+        let (o2, o3) = (next(), next());
+        for ((c, a), b) in src.chunks_exact(2).zip(o0).zip(o1) {
+            (*a, *b) = (c[0], c[1]);
+        }
+        for ((c, a), b) in src[2..].chunks_exact(2).zip(o2).zip(o3) {
+            (*a, *b) = (c[0], c[1]);
         }
     }
 }
