@@ -380,7 +380,7 @@ mod avx2 {
         let band = (512 / p.width).clamp(1, g.oh);
         let mut oy0 = 0;
         while oy0 < g.oh {
-            let oy1 = (oy0 + band).min(g.oh);
+            let span = (oy0, (oy0 + band).min(g.oh), cols);
             let mut co = 0;
             while co < cog {
                 let cb = (cog - co).min(CO_TILE);
@@ -392,25 +392,25 @@ mod avx2 {
                     let offs = &p.offsets[t..t + tb];
                     unsafe {
                         match (cb, tb) {
-                            (4, 3) => wtile::<4, 3>(p, planes, offs, d, plane, (oy0, oy1, cols), out, k),
-                            (4, 2) => wtile::<4, 2>(p, planes, offs, d, plane, (oy0, oy1, cols), out, k),
-                            (4, _) => wtile::<4, 1>(p, planes, offs, d, plane, (oy0, oy1, cols), out, k),
-                            (3, 3) => wtile::<3, 3>(p, planes, offs, d, plane, (oy0, oy1, cols), out, k),
-                            (3, 2) => wtile::<3, 2>(p, planes, offs, d, plane, (oy0, oy1, cols), out, k),
-                            (3, _) => wtile::<3, 1>(p, planes, offs, d, plane, (oy0, oy1, cols), out, k),
-                            (2, 3) => wtile::<2, 3>(p, planes, offs, d, plane, (oy0, oy1, cols), out, k),
-                            (2, 2) => wtile::<2, 2>(p, planes, offs, d, plane, (oy0, oy1, cols), out, k),
-                            (2, _) => wtile::<2, 1>(p, planes, offs, d, plane, (oy0, oy1, cols), out, k),
-                            (_, 3) => wtile::<1, 3>(p, planes, offs, d, plane, (oy0, oy1, cols), out, k),
-                            (_, 2) => wtile::<1, 2>(p, planes, offs, d, plane, (oy0, oy1, cols), out, k),
-                            (_, _) => wtile::<1, 1>(p, planes, offs, d, plane, (oy0, oy1, cols), out, k),
+                            (4, 3) => wtile::<4, 3>(p, planes, offs, d, plane, span, out, k),
+                            (4, 2) => wtile::<4, 2>(p, planes, offs, d, plane, span, out, k),
+                            (4, _) => wtile::<4, 1>(p, planes, offs, d, plane, span, out, k),
+                            (3, 3) => wtile::<3, 3>(p, planes, offs, d, plane, span, out, k),
+                            (3, 2) => wtile::<3, 2>(p, planes, offs, d, plane, span, out, k),
+                            (3, _) => wtile::<3, 1>(p, planes, offs, d, plane, span, out, k),
+                            (2, 3) => wtile::<2, 3>(p, planes, offs, d, plane, span, out, k),
+                            (2, 2) => wtile::<2, 2>(p, planes, offs, d, plane, span, out, k),
+                            (2, _) => wtile::<2, 1>(p, planes, offs, d, plane, span, out, k),
+                            (_, 3) => wtile::<1, 3>(p, planes, offs, d, plane, span, out, k),
+                            (_, 2) => wtile::<1, 2>(p, planes, offs, d, plane, span, out, k),
+                            (_, _) => wtile::<1, 1>(p, planes, offs, d, plane, span, out, k),
                         }
                     }
                     t += tb;
                 }
                 co += cb;
             }
-            oy0 = oy1;
+            oy0 = span.1;
         }
     }
 
